@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Mtls.Identity;
+using Mtls.X509;
+
+namespace Mtls.Bundles;
+
+/// <summary>
+/// The X.509 authorities (CA certificates) of one trust domain. Immutable: <see cref="WithAuthority"/> and
+/// <see cref="WithoutAuthority"/> return new bundles. An empty bundle is valid and trusts nothing.
+/// </summary>
+public sealed class X509Bundle
+{
+    private readonly X509Certificate2[] _authorities;
+    private X509Certificate2Collection? _trustStore;
+
+    /// <summary>Creates a bundle for <paramref name="trustDomain"/> holding <paramref name="authorities"/>.</summary>
+    public X509Bundle(TrustDomain trustDomain, IEnumerable<X509Certificate2> authorities)
+    {
+        ArgumentNullException.ThrowIfNull(trustDomain);
+        ArgumentNullException.ThrowIfNull(authorities);
+        TrustDomain = trustDomain;
+        _authorities = Distinct(authorities);
+    }
+
+    /// <summary>The trust domain these authorities vouch for.</summary>
+    public TrustDomain TrustDomain { get; }
+
+    /// <summary>The CA certificates, without duplicates, in the order first given.</summary>
+    public IReadOnlyList<X509Certificate2> Authorities => _authorities;
+
+    /// <summary>True when the bundle holds no authority (it then trusts nothing).</summary>
+    public bool IsEmpty => _authorities.Length == 0;
+
+    /// <summary>The authorities as a collection for <see cref="X509ChainPolicy.CustomTrustStore"/>, built once.</summary>
+    internal X509Certificate2Collection TrustStore => _trustStore ??= [.. _authorities];
+
+    /// <summary>Parses concatenated DER certificates (the Workload API's bundle encoding).</summary>
+    /// <exception cref="CryptographicException">The bytes are not a sequence of DER certificates.</exception>
+    public static X509Bundle FromDer(TrustDomain trustDomain, ReadOnlySpan<byte> der) =>
+        new(trustDomain, CertificateEncoding.ParseConcatenatedDer(der, "bundle"));
+
+    /// <summary>Parses PEM <c>CERTIFICATE</c> blocks; other PEM blocks are ignored.</summary>
+    /// <exception cref="CryptographicException">A certificate block does not decode.</exception>
+    public static X509Bundle FromPem(TrustDomain trustDomain, string pem) =>
+        new(trustDomain, CertificateEncoding.ParsePemCertificates(pem));
+
+    /// <summary>Reads a PEM file (e.g. cert-manager's <c>ca.crt</c>).</summary>
+    public static X509Bundle FromPemFile(TrustDomain trustDomain, string path) =>
+        FromPem(trustDomain, File.ReadAllText(path));
+
+    /// <summary>True when the bundle holds a certificate with the same raw bytes.</summary>
+    public bool Contains(X509Certificate2 authority)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        return Array.Exists(_authorities, a => a.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span));
+    }
+
+    /// <summary>A bundle with <paramref name="authority"/> added (this one unchanged).</summary>
+    public X509Bundle WithAuthority(X509Certificate2 authority)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        return new X509Bundle(TrustDomain, [.. _authorities, authority]);
+    }
+
+    /// <summary>A bundle without <paramref name="authority"/> (compared by raw bytes; this one unchanged).</summary>
+    public X509Bundle WithoutAuthority(X509Certificate2 authority)
+    {
+        ArgumentNullException.ThrowIfNull(authority);
+        return new X509Bundle(
+            TrustDomain,
+            _authorities.Where(a => !a.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span)));
+    }
+
+    /// <summary>The authorities as concatenated DER.</summary>
+    public byte[] ToDer() => [.. _authorities.SelectMany(a => a.RawData)];
+
+    /// <summary>The authorities as PEM <c>CERTIFICATE</c> blocks.</summary>
+    public string ToPem() => string.Concat(_authorities.Select(a => a.ExportCertificatePem() + "\n"));
+
+    private static X509Certificate2[] Distinct(IEnumerable<X509Certificate2> authorities)
+    {
+        var result = new List<X509Certificate2>();
+        foreach (var authority in authorities)
+        {
+            ArgumentNullException.ThrowIfNull(authority, nameof(authorities));
+            if (!result.Exists(a => a.RawDataMemory.Span.SequenceEqual(authority.RawDataMemory.Span)))
+            {
+                result.Add(authority);
+            }
+        }
+
+        return [.. result];
+    }
+}

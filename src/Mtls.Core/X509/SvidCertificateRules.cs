@@ -1,0 +1,130 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography.X509Certificates;
+using Mtls.Identity;
+
+namespace Mtls.X509;
+
+/// <summary>The X509-SVID rules for leaf and signing certificates, shared by loading and peer verification.</summary>
+internal static class SvidCertificateRules
+{
+    private const string SubjectAltNameOid = "2.5.29.17";
+    private static readonly Asn1Tag UriTag = new(TagClass.ContextSpecific, 6);
+
+    /// <summary>Checks every leaf rule and returns the leaf's SPIFFE ID, or the first rule broken.</summary>
+    internal static X509SvidException? CheckLeaf(X509Certificate2 leaf, out SpiffeId? id)
+    {
+        id = null;
+        var uriError = ReadSingleUri(leaf, out string? uri, out bool sanCritical);
+        if (uriError is not null)
+        {
+            return uriError;
+        }
+
+        if (!SpiffeId.TryParse(uri, out id))
+        {
+            return new X509SvidException(X509SvidRule.InvalidSpiffeId, $"leaf URI SAN '{uri}' is not a valid SPIFFE ID");
+        }
+
+        if (id.IsTrustDomainId)
+        {
+            var rootId = id;
+            id = null;
+            return new X509SvidException(X509SvidRule.RootPathId, $"leaf SPIFFE ID '{rootId}' has no path; a workload ID needs one");
+        }
+
+        if (leaf.SubjectName.RawData.Length <= 2 && !sanCritical)
+        {
+            id = null;
+            return new X509SvidException(X509SvidRule.NonCriticalSanWithEmptySubject, "leaf has an empty Subject, so its URI SAN extension must be critical");
+        }
+
+        var basic = leaf.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        X509SvidException? error = null;
+        if (basic is { CertificateAuthority: true })
+        {
+            error = new(X509SvidRule.LeafIsCa, "leaf certificate has cA=true; an X509-SVID leaf must not be a CA");
+        }
+        else
+        {
+            var usages = leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
+            if (usages.HasFlag(X509KeyUsageFlags.KeyCertSign))
+            {
+                error = new(X509SvidRule.LeafHasKeyCertSign, "leaf certificate has the keyCertSign key usage");
+            }
+            else if (usages.HasFlag(X509KeyUsageFlags.CrlSign))
+            {
+                error = new(X509SvidRule.LeafHasCrlSign, "leaf certificate has the cRLSign key usage");
+            }
+            else if (!usages.HasFlag(X509KeyUsageFlags.DigitalSignature))
+            {
+                error = new(X509SvidRule.LeafMissingDigitalSignature, "leaf certificate lacks the digitalSignature key usage");
+            }
+        }
+
+        if (error is not null)
+        {
+            id = null;
+        }
+
+        return error;
+    }
+
+    /// <summary>Checks a signing (CA) certificate: cA=true and keyCertSign.</summary>
+    internal static X509SvidException? CheckSigning(X509Certificate2 certificate)
+    {
+        var basic = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        if (basic is not { CertificateAuthority: true })
+        {
+            return new(X509SvidRule.SigningCertificateNotCa, $"signing certificate '{certificate.Subject}' is not a CA (cA=false or no basic constraints)");
+        }
+
+        var usages = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
+        return usages.HasFlag(X509KeyUsageFlags.KeyCertSign)
+            ? null
+            : new(X509SvidRule.SigningCertificateMissingKeyCertSign, $"signing certificate '{certificate.Subject}' lacks the keyCertSign key usage");
+    }
+
+    private static X509SvidException? ReadSingleUri(X509Certificate2 leaf, out string? uri, out bool critical)
+    {
+        uri = null;
+        critical = false;
+        int count = 0;
+        foreach (var extension in leaf.Extensions)
+        {
+            if (extension.Oid?.Value != SubjectAltNameOid)
+            {
+                continue;
+            }
+
+            critical = extension.Critical;
+            try
+            {
+                var reader = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
+                while (reader.HasData)
+                {
+                    var tag = reader.PeekTag();
+                    if (tag.HasSameClassAndValue(UriTag))
+                    {
+                        uri = reader.ReadCharacterString(UniversalTagNumber.IA5String, UriTag);
+                        count++;
+                    }
+                    else
+                    {
+                        reader.ReadEncodedValue();
+                    }
+                }
+            }
+            catch (AsnContentException e)
+            {
+                return new X509SvidException(X509SvidRule.MalformedCertificate, "leaf subject alternative name extension is malformed", e);
+            }
+        }
+
+        return count switch
+        {
+            0 => new X509SvidException(X509SvidRule.NoUriSan, "leaf certificate has no URI SAN; an X509-SVID has exactly one"),
+            1 => null,
+            _ => new X509SvidException(X509SvidRule.MultipleUriSans, $"leaf certificate has {count} URI SANs; an X509-SVID has exactly one"),
+        };
+    }
+}

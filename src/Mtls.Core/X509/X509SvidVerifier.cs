@@ -1,0 +1,157 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography.X509Certificates;
+using Mtls.Identity;
+using Mtls.Sources;
+
+namespace Mtls.X509;
+
+/// <summary>
+/// Verifies a peer's X.509-SVID chain and returns its SPIFFE ID. The chain is built only to the authorities of
+/// the bundle for the peer's own trust domain (never the operating system's store, never another trust domain's
+/// bundle), with RFC 5280 path validation as .NET's <see cref="X509Chain"/> applies it under
+/// <see cref="X509ChainTrustMode.CustomRootTrust"/>, at the time of an injectable clock.
+/// </summary>
+public sealed class X509SvidVerifier
+{
+    private readonly IX509BundleSource _bundles;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a verifier over <paramref name="bundles"/>, using <paramref name="time"/> for validity.</summary>
+    public X509SvidVerifier(IX509BundleSource bundles, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundles);
+        _bundles = bundles;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Verifies the chain and returns the peer's SPIFFE ID.</summary>
+    /// <param name="leaf">The peer's leaf certificate.</param>
+    /// <param name="intermediates">The intermediates the peer sent (may be empty). Roots in it are not trusted.</param>
+    /// <exception cref="X509SvidException">The chain is not a valid, trusted X.509-SVID; the rule says why.</exception>
+    public SpiffeId Verify(X509Certificate2 leaf, IEnumerable<X509Certificate2>? intermediates = null) =>
+        TryVerify(leaf, intermediates, out var id, out var error) ? id : throw error;
+
+    /// <summary>Like <see cref="Verify"/>, but returns the error instead of throwing it.</summary>
+    public bool TryVerify(
+        X509Certificate2 leaf,
+        IEnumerable<X509Certificate2>? intermediates,
+        [NotNullWhen(true)] out SpiffeId? id,
+        [NotNullWhen(false)] out X509SvidException? error)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        error = SvidCertificateRules.CheckLeaf(leaf, out id);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var bundle = _bundles.GetX509Bundle(id!.TrustDomain);
+        if (bundle is null)
+        {
+            error = new X509SvidException(X509SvidRule.UntrustedTrustDomain, $"no bundle for trust domain '{id.TrustDomain}' of peer '{id}'");
+            id = null;
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        error = CheckValidity(leaf, now) ?? BuildChain(leaf, intermediates, bundle.TrustStore, now);
+        if (error is not null)
+        {
+            id = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static X509SvidException? BuildChain(
+        X509Certificate2 leaf,
+        IEnumerable<X509Certificate2>? intermediates,
+        X509Certificate2Collection roots,
+        DateTimeOffset now)
+    {
+        if (roots.Count == 0)
+        {
+            return new X509SvidException(X509SvidRule.ChainNotTrusted, "the bundle of the peer's trust domain is empty and trusts nothing");
+        }
+
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(roots);
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.DisableCertificateDownloads = true;
+        policy.VerificationTimeIgnored = false;
+        policy.VerificationTime = now.UtcDateTime;
+        if (intermediates is not null)
+        {
+            foreach (var intermediate in intermediates)
+            {
+                policy.ExtraStore.Add(intermediate);
+            }
+        }
+
+        bool built = chain.Build(leaf);
+        try
+        {
+            if (!built)
+            {
+                return Explain(chain, now);
+            }
+
+            for (int i = 1; i < chain.ChainElements.Count; i++)
+            {
+                var signingError = SvidCertificateRules.CheckSigning(chain.ChainElements[i].Certificate);
+                if (signingError is not null)
+                {
+                    return signingError;
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+        }
+    }
+
+    private static X509SvidException? CheckValidity(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        if (now.UtcDateTime > certificate.NotAfter.ToUniversalTime())
+        {
+            return new X509SvidException(X509SvidRule.Expired, $"certificate '{certificate.Subject}' expired at {certificate.NotAfter.ToUniversalTime():u}");
+        }
+
+        return now.UtcDateTime < certificate.NotBefore.ToUniversalTime()
+            ? new X509SvidException(X509SvidRule.NotYetValid, $"certificate '{certificate.Subject}' is not valid before {certificate.NotBefore.ToUniversalTime():u}")
+            : null;
+    }
+
+    private static X509SvidException Explain(X509Chain chain, DateTimeOffset now)
+    {
+        foreach (var element in chain.ChainElements)
+        {
+            var validity = CheckValidity(element.Certificate, now);
+            if (validity is not null)
+            {
+                return validity;
+            }
+        }
+
+        for (int i = 1; i < chain.ChainElements.Count; i++)
+        {
+            var signing = SvidCertificateRules.CheckSigning(chain.ChainElements[i].Certificate);
+            if (signing is not null)
+            {
+                return signing;
+            }
+        }
+
+        string status = string.Join("; ", chain.ChainStatus.Select(s => $"{s.Status}: {s.StatusInformation.Trim()}"));
+        return new X509SvidException(X509SvidRule.ChainNotTrusted, $"chain does not verify against the bundle of the peer's trust domain ({status})");
+    }
+}
