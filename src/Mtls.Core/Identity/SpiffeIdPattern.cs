@@ -1,0 +1,111 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Mtls.Identity;
+
+/// <summary>
+/// A SPIFFE ID with segment wildcards, e.g. <c>spiffe://prod.example/ns/*/sa/web</c>. <c>*</c> stands for exactly
+/// one path segment; a final <c>**</c> stands for any number of further segments (including none). The trust
+/// domain is always literal. Matching is ordinal and does not allocate.
+/// </summary>
+public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
+{
+    private readonly string _pattern;
+    private readonly string[] _segments;
+    private readonly bool _anySuffix;
+
+    private SpiffeIdPattern(string pattern, TrustDomain trustDomain, string[] segments, bool anySuffix)
+    {
+        _pattern = pattern;
+        TrustDomain = trustDomain;
+        _segments = segments;
+        _anySuffix = anySuffix;
+    }
+
+    /// <summary>The trust domain every matching ID belongs to.</summary>
+    public TrustDomain TrustDomain { get; }
+
+    /// <summary>Parses a pattern.</summary>
+    /// <exception cref="InvalidSpiffeIdException">The pattern, with wildcards taken as segments, is not a SPIFFE ID, or <c>**</c> is not last.</exception>
+    public static SpiffeIdPattern Parse(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return TryCreate(pattern, out var result, out var error) ? result : throw error;
+    }
+
+    /// <summary>Like <see cref="Parse"/>, but returns false instead of throwing.</summary>
+    public static bool TryParse([NotNullWhen(true)] string? pattern, [NotNullWhen(true)] out SpiffeIdPattern? result)
+    {
+        result = null;
+        return pattern is not null && TryCreate(pattern, out result, out _);
+    }
+
+    /// <summary>True when <paramref name="id"/> matches the pattern.</summary>
+    public bool IsMatch(SpiffeId id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (!id.IsMemberOf(TrustDomain))
+        {
+            return false;
+        }
+
+        var path = id.ToString().AsSpan(SpiffeIdParser.Scheme.Length + TrustDomain.Name.Length);
+        foreach (string expected in _segments)
+        {
+            if (path.IsEmpty)
+            {
+                return false;
+            }
+
+            path = path[1..];
+            int end = path.IndexOf('/');
+            var segment = end < 0 ? path : path[..end];
+            if (expected != "*" && !segment.SequenceEqual(expected))
+            {
+                return false;
+            }
+
+            path = end < 0 ? [] : path[end..];
+        }
+
+        return _anySuffix || path.IsEmpty;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(SpiffeIdPattern? other) => other is not null && string.Equals(_pattern, other._pattern, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => obj is SpiffeIdPattern other && Equals(other);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(_pattern);
+
+    /// <summary>The pattern as given.</summary>
+    public override string ToString() => _pattern;
+
+    private static bool TryCreate(string pattern, [NotNullWhen(true)] out SpiffeIdPattern? result, [NotNullWhen(false)] out InvalidSpiffeIdException? error)
+    {
+        result = null;
+        error = null;
+        // Wildcards are checked as if they were ordinary segments, so every other SPIFFE-ID rule still applies.
+        string literal = pattern.Replace("/**", "/x", StringComparison.Ordinal).Replace("/*", "/x", StringComparison.Ordinal);
+        var check = SpiffeIdParser.CheckId(literal, out int pathStart);
+        if (check.IsError)
+        {
+            error = check.ToException();
+            return false;
+        }
+
+        var trustDomain = TrustDomain.FromTrusted(pattern[SpiffeIdParser.Scheme.Length..pathStart]);
+        string[] segments = pathStart == pattern.Length ? [] : pattern[(pathStart + 1)..].Split('/');
+        int doubleStar = Array.IndexOf(segments, "**");
+        if (doubleStar >= 0 && doubleStar != segments.Length - 1)
+        {
+            error = new InvalidSpiffeIdException(SpiffeIdRule.PathCharacter, pattern.IndexOf("**", StringComparison.Ordinal), "'**' may only be the last segment of a pattern");
+            return false;
+        }
+
+        bool anySuffix = doubleStar >= 0;
+        result = new SpiffeIdPattern(pattern, trustDomain, anySuffix ? segments[..^1] : segments, anySuffix);
+        return true;
+    }
+}

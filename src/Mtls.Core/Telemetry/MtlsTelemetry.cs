@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Mtls.Telemetry;
+
+/// <summary>
+/// The names under which Mtls reports: one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both called
+/// <c>"Mtls"</c>, and the tag names every package uses. Subscribe with OpenTelemetry's <c>AddMeter("Mtls")</c> and
+/// <c>AddSource("Mtls")</c>.
+/// </summary>
+public static class MtlsTelemetry
+{
+    /// <summary>The name of the meter and the activity source.</summary>
+    public const string Name = "Mtls";
+
+    /// <summary>Tag: the peer's SPIFFE ID.</summary>
+    public const string PeerSpiffeIdTag = "spiffe.peer.id";
+
+    /// <summary>Tag: the peer's trust domain.</summary>
+    public const string PeerTrustDomainTag = "spiffe.peer.trust_domain";
+
+    /// <summary>Tag: <c>server</c> or <c>client</c>.</summary>
+    public const string SideTag = "mtls.side";
+
+    /// <summary>Tag: the outcome (<c>ok</c> or the rule broken; <c>allow</c>, <c>deny</c>, <c>audit</c>).</summary>
+    public const string OutcomeTag = "mtls.outcome";
+
+    /// <summary>Tag: the authorization rule that decided.</summary>
+    public const string RuleTag = "mtls.rule";
+
+    /// <summary>Tag: the kind of source (<c>workload-api</c>, <c>files</c>, <c>in-memory</c>).</summary>
+    public const string SourceTag = "mtls.source";
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    internal static readonly Meter Meter = new(Name);
+
+    /// <summary>Handshakes by side and outcome.</summary>
+    internal static readonly Counter<long> Handshakes = Meter.CreateCounter<long>("mtls.handshakes", "{handshake}", "mTLS handshakes by side and outcome");
+
+    /// <summary>Authorization decisions by side, outcome and rule.</summary>
+    internal static readonly Counter<long> AuthorizationDecisions = Meter.CreateCounter<long>("mtls.authorization.decisions", "{decision}", "Peer authorization decisions by outcome and rule");
+
+    /// <summary>SVID rotations received by a source.</summary>
+    internal static readonly Counter<long> Rotations = Meter.CreateCounter<long>("mtls.svid.rotations", "{rotation}", "X509-SVID rotations received");
+
+    /// <summary>Updates rejected by a source (invalid SVID or bundle), by reason.</summary>
+    internal static readonly Counter<long> RejectedUpdates = Meter.CreateCounter<long>("mtls.source.rejected_updates", "{update}", "Source updates rejected as invalid");
+}
