@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Mtls.Authorization;
+using Mtls.Identity;
+using Mtls.X509;
+
+namespace Mtls.Tls;
+
+/// <summary>
+/// The check both TLS sides run in their certificate-validation callback: the peer's SVID chain is verified
+/// against the bundle of the peer's own trust domain, then its SPIFFE ID is authorized. SslStream's own
+/// <see cref="SslPolicyErrors"/> are not trusted either way: its chain was built without SPIFFE's rules, and
+/// SVIDs carry no host name.
+/// </summary>
+internal static class PeerVerification
+{
+    /// <summary>Verifies and authorizes a peer seen in a TLS validation callback.</summary>
+    /// <param name="verifier">The verifier over the current bundles.</param>
+    /// <param name="authorizer">Who may talk to us.</param>
+    /// <param name="certificate">The peer's leaf, as SslStream hands it over (null when the peer sent none).</param>
+    /// <param name="chain">SslStream's chain, whose <see cref="X509ChainPolicy.ExtraStore"/> holds what the peer sent.</param>
+    /// <param name="id">The verified peer ID (also set when only authorization failed).</param>
+    /// <param name="failure">Why the peer was refused.</param>
+    internal static bool TryVerify(
+        X509SvidVerifier verifier,
+        Authorizer authorizer,
+        X509Certificate? certificate,
+        X509Chain? chain,
+        out SpiffeId? id,
+        [NotNullWhen(false)] out PeerVerificationFailure? failure)
+    {
+        id = null;
+        if (certificate is null)
+        {
+            failure = new PeerVerificationFailure(PeerVerificationFailureKind.NoCertificate, "peer presented no certificate", null);
+            return false;
+        }
+
+        // SslStream passes an X509Certificate2 on every supported platform; wrap defensively otherwise.
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        try
+        {
+            if (!verifier.TryVerify(leaf, chain?.ChainPolicy.ExtraStore, out var verified, out var error))
+            {
+                failure = new PeerVerificationFailure(PeerVerificationFailureKind.InvalidSvid, error.Message, error.Rule);
+                return false;
+            }
+
+            id = verified;
+            if (!authorizer.IsAuthorized(verified))
+            {
+                failure = new PeerVerificationFailure(PeerVerificationFailureKind.Unauthorized, $"peer '{verified}' is not authorized: rule '{authorizer}'", null);
+                return false;
+            }
+
+            failure = null;
+            return true;
+        }
+        finally
+        {
+            if (!ReferenceEquals(leaf, certificate))
+            {
+                leaf.Dispose();
+            }
+        }
+    }
+}
