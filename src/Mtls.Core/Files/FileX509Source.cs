@@ -1,0 +1,241 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Primitives;
+using Mtls.Bundles;
+using Mtls.Identity;
+using Mtls.Sources;
+using Mtls.Telemetry;
+using Mtls.X509;
+
+namespace Mtls.Files;
+
+/// <summary>
+/// An <see cref="IX509Source"/> reading the SVID, key and trust bundle from files, as cert-manager's
+/// csi-driver-spiffe (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>) or spiffe-helper write them. Watches the
+/// directory and polls it, because Kubernetes replaces such volumes by swapping a <c>..data</c> symlink. A reload
+/// is all or nothing: the key must match the certificate and the certificate must chain to the bundle, otherwise
+/// (a half-written file, a key from another rotation) the last good state stays and the reason is logged.
+/// </summary>
+public sealed class FileX509Source : IX509Source, IDisposable
+{
+    private readonly FileX509SourceOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly X509ContextStore _store = new(ownsSnapshots: true);
+    private readonly Lock _reloadGate = new();
+    private readonly ITimer _timer;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private FileSystemWatcher? _watcher;
+    private FileFingerprint[] _loaded = [];
+    private string? _lastReported;
+    private bool _disposed;
+
+    /// <summary>Creates the source and tries a first load at once; further loads follow file changes.</summary>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public FileX509Source(FileX509SourceOptions options, ILogger<FileX509Source>? logger = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = new FileX509SourceOptions
+        {
+            Directory = Path.GetFullPath(options.Directory),
+            CertificateFileName = options.CertificateFileName,
+            KeyFileName = options.KeyFileName,
+            BundleFileName = options.BundleFileName,
+            PollInterval = options.PollInterval,
+        };
+        _logger = logger ?? NullLogger<FileX509Source>.Instance;
+        _time = time ?? TimeProvider.System;
+        Reload();
+        _timer = _time.CreateTimer(_ => Reload(), null, _options.PollInterval, _options.PollInterval);
+    }
+
+    /// <summary>Why the last load attempt failed, or null when the files currently on disk are loaded.</summary>
+    public string? LastError { get; private set; }
+
+    /// <inheritdoc />
+    public X509Context? Current => _store.Current;
+
+    /// <inheritdoc />
+    public X509Svid? GetX509Svid() => _store.Svid;
+
+    /// <inheritdoc />
+    public X509Bundle? GetX509Bundle(TrustDomain trustDomain) => _store.GetBundle(trustDomain);
+
+    /// <inheritdoc />
+    public IChangeToken GetChangeToken() => _store.GetChangeToken();
+
+    /// <summary>Completes once a valid SVID and bundle were loaded.</summary>
+    /// <exception cref="TimeoutException">Nothing valid appeared within <paramref name="timeout"/>; the message says why.</exception>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _ready.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"no valid X509-SVID in {_options.Directory} after {timeout.TotalSeconds:0.#} s: {LastError ?? "files not found"}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_reloadGate)
+        {
+            _disposed = true;
+            _timer.Dispose();
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+
+        _store.Dispose();
+    }
+
+    private void Reload()
+    {
+        lock (_reloadGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            EnsureWatcher();
+            if (!Directory.Exists(_options.Directory))
+            {
+                LastError = $"directory {_options.Directory} does not exist";
+                _loaded = [];
+                Report(LastError, () => FileX509SourceLog.DirectoryMissing(_logger, _options.Directory));
+                return;
+            }
+
+            var before = Fingerprints();
+            if (before.SequenceEqual(_loaded))
+            {
+                return;
+            }
+
+            var result = TryLoad(out string? error);
+            if (result is null || !before.SequenceEqual(Fingerprints()))
+            {
+                // A file changed while it was being read: this is a torn view, so wait for the next event or poll.
+                result?.Release();
+                if (error is not null)
+                {
+                    LastError = error;
+                    Report(error, () => FileX509SourceLog.Rejected(_logger, _options.Directory, error));
+                    MtlsTelemetry.RejectedUpdates.Add(1, new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "files"));
+                }
+
+                return;
+            }
+
+            _loaded = before;
+            LastError = null;
+            _lastReported = null;
+            var svid = result.DefaultSvid!;
+            FileX509SourceLog.Loaded(_logger, svid.Id, _options.Directory, svid.NotAfter);
+            bool rotation = _store.Current is not null;
+            _store.Publish(result);
+            if (rotation)
+            {
+                MtlsTelemetry.Rotations.Add(1, new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "files"));
+            }
+
+            _ready.TrySetResult();
+        }
+    }
+
+    private X509Context? TryLoad(out string? error)
+    {
+        X509Svid? svid = null;
+        X509Bundle? bundle = null;
+        try
+        {
+            string certificates = File.ReadAllText(_options.PathOf(_options.CertificateFileName));
+            string key = File.ReadAllText(_options.PathOf(_options.KeyFileName));
+            string bundlePem = File.ReadAllText(_options.PathOf(_options.BundleFileName));
+            svid = X509Svid.ParsePem(certificates, key);
+            bundle = X509Bundle.FromPem(svid.Id.TrustDomain, bundlePem);
+            if (bundle.IsEmpty)
+            {
+                throw new CryptographicException($"bundle file {_options.BundleFileName} holds no certificate");
+            }
+
+            // The pair alone is not enough: a certificate from a CA the bundle does not (yet) hold would be refused
+            // by every peer, so such a state is not worth switching to.
+            new X509SvidVerifier(new X509BundleSet([bundle]), _time).Verify(svid.Certificate, svid.Intermediates);
+            error = null;
+            return new X509Context([svid], new X509BundleSet([bundle]));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            svid?.Dispose();
+            if (bundle is not null)
+            {
+                CertificateEncoding.DisposeAll(bundle.Authorities);
+            }
+
+            error = e.Message;
+            return null;
+        }
+    }
+
+    private FileFingerprint[] Fingerprints() =>
+    [
+        FileFingerprint.Take(_options.PathOf(_options.CertificateFileName)),
+        FileFingerprint.Take(_options.PathOf(_options.KeyFileName)),
+        FileFingerprint.Take(_options.PathOf(_options.BundleFileName)),
+    ];
+
+    private void EnsureWatcher()
+    {
+        if (_watcher is not null || !Directory.Exists(_options.Directory))
+        {
+            return;
+        }
+
+        try
+        {
+            var watcher = new FileSystemWatcher(_options.Directory)
+            {
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+                IncludeSubdirectories = false,
+            };
+            FileSystemEventHandler changed = (_, _) => ThreadPool.QueueUserWorkItem(_ => Reload());
+            watcher.Changed += changed;
+            watcher.Created += changed;
+            watcher.Deleted += changed;
+            watcher.Renamed += (_, _) => ThreadPool.QueueUserWorkItem(_ => Reload());
+            watcher.Error += (_, _) => ThreadPool.QueueUserWorkItem(_ => DropWatcher());
+            watcher.EnableRaisingEvents = true;
+            _watcher = watcher;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            // Polling alone still finds every change; the watcher only makes it quicker.
+            _watcher = null;
+        }
+    }
+
+    private void DropWatcher()
+    {
+        lock (_reloadGate)
+        {
+            _watcher?.Dispose();
+            _watcher = null;
+        }
+    }
+
+    private void Report(string reason, Action log)
+    {
+        if (!string.Equals(_lastReported, reason, StringComparison.Ordinal))
+        {
+            _lastReported = reason;
+            log();
+        }
+    }
+}
