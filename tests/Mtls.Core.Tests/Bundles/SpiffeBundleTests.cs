@@ -9,12 +9,12 @@ using Mtls.X509;
 
 namespace Mtls.Core.Tests.Bundles;
 
-public sealed class SpiffeBundleTests : IDisposable
+public sealed class SpiffeBundleTests(SpiffeBundleTests.Authorities authorities) : IClassFixture<SpiffeBundleTests.Authorities>
 {
     private static readonly TrustDomain ExampleOrg = TrustDomain.Parse("example.org");
-    private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("example.org");
-    private readonly TestCertificateAuthority _rsaCa = TestCertificateAuthority.Create("example.org", withIntermediate: false, keyType: TestKeyType.Rsa2048);
-    private readonly TestJwtIssuer _issuer = TestJwtIssuer.Create("example.org", keyId: "jwt-1");
+    private readonly TestCertificateAuthority _ca = authorities.Ca;
+    private readonly TestCertificateAuthority _rsaCa = authorities.RsaCa;
+    private readonly TestJwtIssuer _issuer = authorities.Issuer;
 
     private SpiffeBundle FullBundle() =>
         new(ExampleOrg, [_ca.Root, _rsaCa.Root], _issuer.Bundle.Authorities, sequenceNumber: 42, refreshHint: TimeSpan.FromMinutes(5));
@@ -196,10 +196,20 @@ public sealed class SpiffeBundleTests : IDisposable
         Assert.Equal(ulong.MaxValue, SpiffeBundle.Parse(ExampleOrg, $$"""{"spiffe_sequence":{{ulong.MaxValue}},"keys":[]}""").SequenceNumber);
     }
 
-    public void Dispose()
+    /// <summary>Keys are slow to generate (RSA especially) and no test changes them: one set for the class.</summary>
+    public sealed class Authorities : IDisposable
     {
-        _ca.Dispose();
-        _rsaCa.Dispose();
-        _issuer.Dispose();
+        public TestCertificateAuthority Ca { get; } = TestCertificateAuthority.Create("example.org");
+
+        public TestCertificateAuthority RsaCa { get; } = TestCertificateAuthority.Create("example.org", withIntermediate: false, keyType: TestKeyType.Rsa2048);
+
+        public TestJwtIssuer Issuer { get; } = TestJwtIssuer.Create("example.org", keyId: "jwt-1");
+
+        public void Dispose()
+        {
+            Ca.Dispose();
+            RsaCa.Dispose();
+            Issuer.Dispose();
+        }
     }
 }

@@ -362,6 +362,19 @@ public sealed class JwtSvidValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Validates_concurrently_with_one_shared_bundle()
+    {
+        using var rsa = TestJwtIssuer.Create("other.org", JwtSvidAlgorithm.PS256, time: _time);
+        var validator = Validator(_issuer, rsa);
+        string[] tokens = [_issuer.IssueToken(Web, Audience), rsa.IssueToken("spiffe://other.org/db", Audience)];
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => Task.Run(() => validator.Validate(tokens[i % 2], Audience).Id.ToString())));
+
+        Assert.Equal(200, results.Count(id => id == Web));
+        Assert.Equal(200, results.Count(id => id == "spiffe://other.org/db"));
+    }
+
+    [Fact]
     public void Exception_message_never_contains_the_token()
     {
         string token = _issuer.IssueToken(Web, "billing");
