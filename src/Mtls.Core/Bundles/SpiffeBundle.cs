@@ -171,39 +171,33 @@ public sealed class SpiffeBundle
     /// then <c>keys</c> with one <c>x509-svid</c> key per certificate (<c>x5c</c> plus the public key parameters) and
     /// one <c>jwt-svid</c> key per JWT authority.
     /// </summary>
-    public string ToJson()
+    public string ToJson() => Jwks.Write(indented: true, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        writer.WriteStartObject();
+        if (SequenceNumber is { } sequence)
         {
-            writer.WriteStartObject();
-            if (SequenceNumber is { } sequence)
-            {
-                writer.WriteNumber("spiffe_sequence", sequence);
-            }
-
-            if (RefreshHint is { } hint)
-            {
-                writer.WriteNumber("spiffe_refresh_hint", (long)hint.TotalSeconds);
-            }
-
-            writer.WriteStartArray("keys");
-            foreach (var certificate in _x509.Authorities)
-            {
-                WriteX509Key(writer, certificate);
-            }
-
-            foreach (var authority in JwtBundle.Authorities)
-            {
-                authority.WriteJwk(writer, JwtSvidUse);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            writer.WriteNumber("spiffe_sequence", sequence);
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        if (RefreshHint is { } hint)
+        {
+            writer.WriteNumber("spiffe_refresh_hint", (long)hint.TotalSeconds);
+        }
+
+        writer.WriteStartArray("keys");
+        foreach (var certificate in _x509.Authorities)
+        {
+            WriteX509Key(writer, certificate);
+        }
+
+        foreach (var authority in JwtBundle.Authorities)
+        {
+            authority.WriteJwk(writer, JwtSvidUse);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    });
 
     private static X509Bundle CopyOf(TrustDomain trustDomain, IEnumerable<X509Certificate2> certificates) =>
         new(trustDomain, certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawDataMemory.Span)));
