@@ -71,7 +71,7 @@ internal sealed partial class SpiffeConnector
         var transport = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            var stream = await _tls.AuthenticateAsync(transport, endPoint.Host, SelectAlpn(request), cancellationToken).ConfigureAwait(false);
+            var stream = await _tls.AuthenticateAsync(transport, endPoint.Host, endPoint.Port, SelectAlpn(request), cancellationToken).ConfigureAwait(false);
             LogConnected(_logger, stream.ServerId, endPoint.Host, endPoint.Port);
             return stream;
         }

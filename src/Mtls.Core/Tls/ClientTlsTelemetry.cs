@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Mtls.Identity;
 using Mtls.Telemetry;
 
@@ -15,11 +16,16 @@ internal static class ClientTlsTelemetry
     /// <summary>Outcome label for a handshake that failed for a reason other than the server's identity.</summary>
     internal const string TlsErrorOutcome = "tls_error";
 
-    internal static Activity? StartHandshake(string targetHost)
+    internal static Activity? StartHandshake(string serverAddress, int serverPort)
     {
         var activity = MtlsTelemetry.ActivitySource.StartActivity(HandshakeActivityName, ActivityKind.Client);
-        activity?.SetTag(MtlsTelemetry.SideTag, Side);
-        activity?.SetTag("server.address", targetHost);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MtlsTelemetry.SideTag, Side);
+            activity.SetTag("server.address", serverAddress);
+            activity.SetTag("server.port", serverPort.ToString(CultureInfo.InvariantCulture));
+        }
+
         return activity;
     }
 

@@ -51,16 +51,17 @@ internal sealed class SpiffeClientTlsOptionsCache
     }
 
     /// <summary>
-    /// Runs the client handshake over <paramref name="transport"/> (which the returned stream then owns).
+    /// Runs the client handshake over <paramref name="transport"/> (which the returned stream then owns) with the
+    /// server at <paramref name="targetHost"/> (the SNI name) and <paramref name="port"/> (for telemetry).
     /// </summary>
     /// <exception cref="PeerRefusedException">The server's SVID did not verify or its ID is not authorized.</exception>
     /// <exception cref="AuthenticationException">The handshake failed for another reason.</exception>
-    internal async ValueTask<SpiffeClientSslStream> AuthenticateAsync(Stream transport, string targetHost, ClientAlpn alpn, CancellationToken cancellationToken)
+    internal async ValueTask<SpiffeClientSslStream> AuthenticateAsync(Stream transport, string targetHost, int port, ClientAlpn alpn, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(targetHost);
         var snapshot = GetSnapshot();
-        using var activity = ClientTlsTelemetry.StartHandshake(targetHost);
+        using var activity = ClientTlsTelemetry.StartHandshake(targetHost, port);
         var stream = new SpiffeClientSslStream(transport, snapshot);
         try
         {
