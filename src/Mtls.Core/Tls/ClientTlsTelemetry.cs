@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Globalization;
+using Mtls.Identity;
+using Mtls.Telemetry;
+
+namespace Mtls.Tls;
+
+/// <summary>Records the client side of mTLS on <see cref="MtlsTelemetry"/>'s meter and activity source.</summary>
+internal static class ClientTlsTelemetry
+{
+    internal const string Side = "client";
+
+    /// <summary>The name of the activity that wraps one client handshake.</summary>
+    internal const string HandshakeActivityName = "mtls.client.handshake";
+
+    /// <summary>Outcome label for a handshake that failed for a reason other than the server's identity.</summary>
+    internal const string TlsErrorOutcome = "tls_error";
+
+    internal static Activity? StartHandshake(string serverAddress, int serverPort)
+    {
+        var activity = MtlsTelemetry.ActivitySource.StartActivity(HandshakeActivityName, ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(MtlsTelemetry.SideTag, Side);
+            activity.SetTag("server.address", serverAddress);
+            activity.SetTag("server.port", serverPort.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return activity;
+    }
+
+    internal static void RecordHandshake(Activity? activity, SpiffeId? serverId, string outcome)
+    {
+        MtlsTelemetry.Handshakes.Add(
+            1,
+            new KeyValuePair<string, object?>(MtlsTelemetry.SideTag, Side),
+            new KeyValuePair<string, object?>(MtlsTelemetry.OutcomeTag, outcome),
+            new KeyValuePair<string, object?>(MtlsTelemetry.PeerTrustDomainTag, serverId?.TrustDomain.ToString()));
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (serverId is not null)
+        {
+            activity.SetTag(MtlsTelemetry.PeerSpiffeIdTag, serverId.ToString());
+            activity.SetTag(MtlsTelemetry.PeerTrustDomainTag, serverId.TrustDomain.ToString());
+        }
+
+        activity.SetTag(MtlsTelemetry.OutcomeTag, outcome);
+        if (outcome != "ok")
+        {
+            activity.SetStatus(ActivityStatusCode.Error, outcome);
+        }
+    }
+
+    internal static void RecordAuthorization(SpiffeId serverId, bool allowed, string rule) =>
+        MtlsTelemetry.AuthorizationDecisions.Add(
+            1,
+            new KeyValuePair<string, object?>(MtlsTelemetry.SideTag, Side),
+            new KeyValuePair<string, object?>(MtlsTelemetry.OutcomeTag, allowed ? "allow" : "deny"),
+            new KeyValuePair<string, object?>(MtlsTelemetry.RuleTag, rule),
+            new KeyValuePair<string, object?>(MtlsTelemetry.PeerSpiffeIdTag, serverId.ToString()));
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
+using Mtls.Identity;
+using Mtls.Tls;
+using Mtls.X509;
+
+namespace Mtls.Http;
+
+/// <summary>
+/// Opens the connections of a <see cref="SocketsHttpHandler"/>: TCP, then the SPIFFE mTLS handshake run here
+/// rather than by the handler, so that each connection takes the SVID current at that moment (handler settings
+/// freeze after the first request) and the server is checked by SPIFFE rules instead of host names. The handler
+/// recognises the returned, already authenticated <see cref="System.Net.Security.SslStream"/> and does not wrap it
+/// again; it still reads the negotiated ALPN protocol to choose HTTP/2 or HTTP/1.1.
+/// </summary>
+internal sealed partial class SpiffeConnector
+{
+    private readonly SpiffeClientTlsOptionsCache _tls;
+    private readonly ILogger _logger;
+
+    internal SpiffeConnector(SpiffeClientTlsOptionsCache tls, ILogger logger)
+    {
+        _tls = tls;
+        _logger = logger;
+    }
+
+    /// <summary>A handler whose every connection is SPIFFE mTLS.</summary>
+    internal SocketsHttpHandler CreateHandler(SpiffeHttpClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = ConnectAsync,
+            PooledConnectionLifetime = options.PooledConnectionLifetime,
+            ConnectTimeout = options.ConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+
+            // Through a proxy the handler, not ConnectAsync, would run TLS to the server.
+            UseProxy = false,
+        };
+
+        // Fails closed for any TLS the handler would run itself instead of ConnectAsync (HTTP/3 over QUIC).
+        handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => false;
+        return handler;
+    }
+
+    /// <summary>The <see cref="SocketsHttpHandler.ConnectCallback"/>.</summary>
+    internal async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var endPoint = context.DnsEndPoint;
+        var request = context.InitialRequestMessage;
+        if (!string.Equals(request.RequestUri?.Scheme, Uri.UriSchemeHttps, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AuthenticationException($"refusing a plain-text request to {endPoint.Host}:{endPoint.Port}: a SPIFFE mTLS client only calls https URIs");
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        // On failure the transport is disposed here too: the SslStream owns it only once it was created.
+        var transport = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            var stream = await _tls.AuthenticateAsync(transport, endPoint.Host, endPoint.Port, SelectAlpn(request), cancellationToken).ConfigureAwait(false);
+            LogConnected(_logger, stream.ServerId, endPoint.Host, endPoint.Port);
+            return stream;
+        }
+        catch (PeerRefusedException e)
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            var refused = ToPublic(e, endPoint);
+            LogRefused(_logger, endPoint.Host, endPoint.Port, refused.Message);
+            throw refused;
+        }
+        catch
+        {
+            await transport.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Offers the ALPN protocols SocketsHttpHandler itself would offer for the request's version policy.</summary>
+    internal static ClientAlpn SelectAlpn(HttpRequestMessage request)
+    {
+        if (request.Version.Major >= 2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
+        {
+            return ClientAlpn.Http2Only;
+        }
+
+        return request.Version.Major >= 2 || request.VersionPolicy == HttpVersionPolicy.RequestVersionOrHigher
+            ? ClientAlpn.Http2OrHttp11
+            : ClientAlpn.Http11;
+    }
+
+    private static SpiffeAuthorizationException ToPublic(PeerRefusedException e, DnsEndPoint endPoint)
+    {
+        var failure = e.Failure;
+        string server = $"{endPoint.Host}:{endPoint.Port}";
+        return failure.Kind switch
+        {
+            PeerVerificationFailureKind.Unauthorized => new SpiffeAuthorizationException(
+                $"server {server} presented SPIFFE ID '{e.ServerId}', which is not authorized: rule '{e.Rule}'", e.ServerId, e.Rule, null, e),
+            PeerVerificationFailureKind.NoCertificate => new SpiffeAuthorizationException(
+                $"server {server} presented no certificate", null, e.Rule, X509SvidRule.MalformedCertificate, e),
+            _ => new SpiffeAuthorizationException(
+                $"server {server} was refused: {failure.Message}", null, e.Rule, failure.Rule ?? X509SvidRule.ChainNotTrusted, e),
+        };
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Debug, Message = "mTLS connection to {ServerId} at {Host}:{Port}")]
+    private static partial void LogConnected(ILogger logger, SpiffeId? serverId, string host, int port);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Refused server {Host}:{Port}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string host, int port, string reason);
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Mtls.Authorization;
+using Mtls.Sources;
+using Mtls.Tls;
+
+namespace Mtls.Http;
+
+/// <summary>
+/// Turns a named <see cref="System.Net.Http.HttpClient"/> or a gRPC client (<c>AddGrpcClient&lt;T&gt;()</c> returns the
+/// same builder) into a SPIFFE mTLS client:
+/// <code>
+/// services.AddHttpClient("orders").AddSpiffeMtls(authorize: Authorizer.Id("spiffe://example.org/orders"));
+/// services.AddGrpcClient&lt;Orders.OrdersClient&gt;(o => o.Address = new("https://orders:8443"))
+///     .AddSpiffeMtls(Authorizer.MemberOf("example.org"));
+/// </code>
+/// </summary>
+public static class SpiffeHttpClientBuilderExtensions
+{
+    /// <summary>
+    /// Every connection of the client presents the current SVID of the <see cref="IX509Source"/> registered in the
+    /// container and accepts only servers <paramref name="authorize"/> allows, after verifying their SVID against
+    /// the bundle of their trust domain. Host names are not checked: the SPIFFE ID is the server's identity.
+    /// </summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="authorize">Who the server must be, e.g. <c>Authorizer.Id("spiffe://example.org/orders")</c>.</param>
+    /// <param name="configure">Connection settings (pooled connection lifetime, connect timeout).</param>
+    public static IHttpClientBuilder AddSpiffeMtls(this IHttpClientBuilder builder, Authorizer authorize, Action<SpiffeHttpClientOptions>? configure = null) =>
+        AddSpiffeMtls(builder, static services => services.GetRequiredService<IX509Source>(), authorize, configure);
+
+    /// <summary>Like <see cref="AddSpiffeMtls(IHttpClientBuilder, Authorizer, Action{SpiffeHttpClientOptions}?)"/>, with the source chosen by <paramref name="source"/>.</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="source">Picks the X.509 source (called once per container).</param>
+    /// <param name="authorize">Who the server must be.</param>
+    /// <param name="configure">Connection settings.</param>
+    public static IHttpClientBuilder AddSpiffeMtls(this IHttpClientBuilder builder, Func<IServiceProvider, IX509Source> source, Authorizer authorize, Action<SpiffeHttpClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(authorize);
+        string name = builder.Name;
+        var services = builder.Services;
+
+        var options = services.AddOptions<SpiffeHttpClientOptions>(name);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeHttpClientOptions>, SpiffeHttpClientOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, SpiffeHandlerBuilderFilter>());
+        services.AddSingleton(new SpiffeClientRegistration(name));
+
+        // One connector per client name and container: its TLS objects outlive the handlers the factory recycles.
+        services.AddKeyedSingleton(name, (provider, _) => new SpiffeConnector(
+            new SpiffeClientTlsOptionsCache(source(provider), authorize, provider.GetService<TimeProvider>()),
+            (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<SpiffeConnector>()));
+
+        builder.ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredKeyedService<SpiffeConnector>(name)
+            .CreateHandler(provider.GetRequiredService<IOptionsMonitor<SpiffeHttpClientOptions>>().Get(name)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Opt-in resilience through Microsoft.Extensions.Http.Resilience's standard pipeline (rate limiter, total
+    /// timeout, retry with exponential backoff and jitter, circuit breaker, attempt timeout), with retry and
+    /// circuit breaker limited to <see cref="SpiffeRetryPredicates.IsTransient"/>: a refused server or any other TLS
+    /// failure is never retried and never counts against the breaker. For gRPC prefer the channel's own retry
+    /// policy: this pipeline only sees transport failures of gRPC calls.
+    /// </summary>
+    /// <param name="builder">The client's builder (call <see cref="AddSpiffeMtls(IHttpClientBuilder, Authorizer, Action{SpiffeHttpClientOptions}?)"/> too).</param>
+    /// <param name="configure">Adjusts the standard options (delays, attempts, timeouts) after the SPIFFE predicates are set.</param>
+    public static IHttpStandardResiliencePipelineBuilder AddSpiffeResilience(this IHttpClientBuilder builder, Action<HttpStandardResilienceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddStandardResilienceHandler(options =>
+        {
+            options.Retry.ShouldHandle = static args => ValueTask.FromResult(SpiffeRetryPredicates.IsTransient(args.Outcome));
+            options.CircuitBreaker.ShouldHandle = static args => ValueTask.FromResult(SpiffeRetryPredicates.IsTransient(args.Outcome));
+            configure?.Invoke(options);
+        });
+    }
+}

@@ -1,0 +1,15 @@
+using Grpc.Core;
+using Mtls.Http.Tests.Protos;
+
+namespace Mtls.Http.Tests.Servers;
+
+/// <summary>Answers a ping with the serial of the client certificate the connection presented.</summary>
+public sealed class EchoService : Echo.EchoBase
+{
+    public override Task<PingReply> Ping(PingRequest request, ServerCallContext context) =>
+        Task.FromResult(new PingReply
+        {
+            Text = request.Text,
+            ClientSerial = context.GetHttpContext().Connection.ClientCertificate?.SerialNumber ?? "none",
+        });
+}
