@@ -1,0 +1,44 @@
+using System.Globalization;
+
+namespace Mtls.LoadTest;
+
+/// <summary>Command-line settings; every run is bounded by rounds x scenarios x modes x seconds.</summary>
+internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount)
+{
+    internal static RunSettings Parse(string[] args)
+    {
+        var settings = new RunSettings(3, 4, 32, Path.Combine(FindRepositoryRoot(), "benchmarks", "results"), 100);
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            settings = args[i] switch
+            {
+                "--rounds" => settings with { Rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--seconds" => settings with { Seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--concurrency" => settings with { Concurrency = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--out" => settings with { OutputDirectory = Path.GetFullPath(args[i + 1]) },
+                "--rotations" => settings with { RotationCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N"),
+            };
+        }
+
+        if (settings.Rounds is < 1 or > 20 || settings.Seconds is <= 0 or > 60 || settings.Concurrency is < 1 or > 1024)
+        {
+            throw new ArgumentException("rounds 1-20, seconds 0-60, concurrency 1-1024");
+        }
+
+        return settings;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mtls.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}

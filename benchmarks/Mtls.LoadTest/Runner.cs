@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Mtls.Authorization;
+using Mtls.Files;
+using Mtls.Http;
+using Mtls.LoadTest.Crypto;
+using Mtls.LoadTest.Load;
+using Mtls.LoadTest.Processes;
+using Mtls.LoadTest.Report;
+using Mtls.LoadTest.Rotation;
+using Mtls.LoadTest.Scenarios;
+using Mtls.LoadTest.Servers;
+using Mtls.Testing.Certificates;
+
+namespace Mtls.LoadTest;
+
+/// <summary>
+/// Runs every scenario in every mode, interleaved over rounds (runs on a shared machine drift by up to 25%, so no
+/// scenario gets all the quiet minutes), then the rotation run, then writes the report.
+/// </summary>
+internal static class Runner
+{
+    private static readonly (string Name, bool Http2, bool NewConnection)[] Modes =
+    [
+        ("HTTP/1.1 keep-alive", false, false),
+        ("HTTP/2 keep-alive", true, false),
+        ("HTTP/1.1 new connection", false, true),
+        ("HTTP/2 new connection", true, true),
+    ];
+
+    internal static async Task<int> RunAsync(RunSettings settings)
+    {
+        var started = DateTime.UtcNow;
+        string work = Path.Combine(Path.GetTempPath(), "mtls-load-" + Guid.NewGuid().ToString("N")[..8]);
+        using var ca = TestCertificateAuthority.Create("bench.local");
+        var files = CertificateFiles.Write(ca, work);
+        using var clientSource = new FileX509Source(new FileX509SourceOptions { Directory = files.ClientDirectory });
+        var notes = new List<string>
+        {
+            "Sidecar-to-sidecar connections are pooled (nginx upstream keepalive), as meshes do; in new-connection modes only the client-to-egress hop is new per request.",
+            "nginx speaks HTTP/1.1 to its upstreams, so in the HTTP/2 modes only the client-to-egress hop is HTTP/2 (h2c).",
+            "The Mtls server admits only the expected client ID at the handshake; the raw server checks the chain only.",
+        };
+
+        Func<Scenario>[] scenarios =
+        [
+            () => new DirectScenario("plaintext Kestrel", "plaintext", files.ServerDirectory, tls: false, ClientFactory.Plain),
+            () => new DirectScenario("Mtls", "mtls", files.ServerDirectory, tls: true, () => SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId))),
+            () => new DirectScenario("raw Kestrel mTLS", "raw", files.ServerDirectory, tls: true, () => ClientFactory.RawMutualTls(files.ClientDirectory)),
+            () => new SidecarScenario(files),
+        ];
+
+        var runs = new List<LoadResult>();
+        var duration = TimeSpan.FromSeconds(settings.Seconds);
+        for (int round = 1; round <= settings.Rounds; round++)
+        {
+            for (int s = 0; s < scenarios.Length; s++)
+            {
+                await using var scenario = scenarios[(s + round - 1) % scenarios.Length]();
+                await scenario.StartAsync();
+                foreach (var mode in Modes)
+                {
+                    var (send, handle) = ClientFactory.Create(scenario.CreateHandler, scenario.Address(mode.Http2), mode.Http2, mode.NewConnection);
+                    using (handle)
+                    {
+                        await LoadGenerator.RunAsync(send, settings.Concurrency, TimeSpan.FromSeconds(Math.Min(1, settings.Seconds)), long.MaxValue);
+                        double serverCpu = scenario.ServerProcessIds.Sum(ProcessStats.CpuSeconds);
+                        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        var (requests, errors, seconds, latencies) = await LoadGenerator.RunAsync(send, settings.Concurrency, duration, 5_000_000);
+                        serverCpu = scenario.ServerProcessIds.Sum(ProcessStats.CpuSeconds) - serverCpu;
+                        double clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalSeconds;
+                        double rss = scenario.ServerProcessIds.Sum(ProcessStats.PeakRssMiB);
+                        var result = new LoadResult(scenario.Name, mode.Http2 ? "HTTP/2" : "HTTP/1.1", mode.NewConnection ? "new" : "keep-alive", round, requests, errors, seconds,
+                            LoadGenerator.Percentile(latencies, 0.50), LoadGenerator.Percentile(latencies, 0.90), LoadGenerator.Percentile(latencies, 0.99), serverCpu, rss, clientSeconds);
+                        runs.Add(result);
+                        Console.WriteLine($"round {round} {scenario.Name,-20} {mode.Name,-24} {result.RequestsPerSecond,9:0} req/s p99 {result.P99Ms,7:0.00} ms errors {errors}");
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine("openssl speed ...");
+        var crypto = await OpensslSpeed.MeasureAsync(2);
+        Console.WriteLine($"rotation under load ({settings.RotationCount} rotations) ...");
+        var rotation = await RotationUnderLoad.RunAsync(settings.RotationCount);
+        var summaries = Summarize(runs);
+        var report = new RunReport(started, Machine(), settings.Rounds, settings.Seconds, settings.Concurrency, runs, summaries, Goals.Evaluate(summaries, crypto, rotation), crypto, rotation, notes);
+        string path = ReportWriter.Write(settings.OutputDirectory, report);
+        Directory.Delete(work, recursive: true);
+        Console.WriteLine($"report: {path}");
+        foreach (var goal in report.Goals)
+        {
+            Console.WriteLine($"{(goal.Met ? "met    " : "MISSED ")} {goal.Description}: {goal.Measured:0.00}");
+        }
+
+        return 0;
+    }
+
+    private static List<ScenarioSummary> Summarize(List<LoadResult> runs) =>
+    [
+        .. runs.GroupBy(r => (r.Scenario, Mode: $"{r.Protocol} {r.Connections}"))
+            .Select(g => new ScenarioSummary(
+                g.Key.Scenario,
+                g.Key.Mode,
+                Median(g.Select(r => r.RequestsPerSecond)),
+                Median(g.Select(r => r.P50Ms)),
+                Median(g.Select(r => r.P90Ms)),
+                Median(g.Select(r => r.P99Ms)),
+                g.Sum(r => r.Errors),
+                Median(g.Select(r => r.ServerCpuSeconds)),
+                Median(g.Select(r => r.RequestsPerServerCpuSecond)),
+                g.Max(r => r.ServerPeakRssMiB)))
+            .OrderBy(s => s.Mode, StringComparer.Ordinal),
+    ];
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Machine()
+    {
+        string cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : "unknown CPU";
+        return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}";
+    }
+}

@@ -1,0 +1,17 @@
+namespace Mtls.LoadTest.Scenarios;
+
+/// <summary>One way of serving the same app: what to start, how a client reaches it, which processes are the server side.</summary>
+internal abstract class Scenario : IAsyncDisposable
+{
+    internal abstract string Name { get; }
+
+    internal abstract IEnumerable<int> ServerProcessIds { get; }
+
+    internal abstract Task StartAsync();
+
+    internal abstract HttpMessageHandler CreateHandler();
+
+    internal abstract Uri Address(bool http2);
+
+    public abstract ValueTask DisposeAsync();
+}
