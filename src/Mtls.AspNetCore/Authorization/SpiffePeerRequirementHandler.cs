@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Mtls.AspNetCore.Authentication;
 using Mtls.Identity;
@@ -33,8 +34,8 @@ internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerReq
         return Task.CompletedTask;
     }
 
-    internal static string Route(HttpContext? http) =>
-        http is null ? string.Empty : http.GetEndpoint()?.DisplayName ?? http.Request.Path.Value ?? string.Empty;
+    private static string Route(HttpContext? http) =>
+        http is null ? string.Empty : (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
 
     [LoggerMessage(1, LogLevel.Warning, "SPIFFE authorization denied: peer {PeerSpiffeId}, {Method} {Route}, rule {Rule}", EventName = "SpiffePolicyDenied")]
     private static partial void LogDenied(ILogger logger, string peerSpiffeId, string method, string route, string rule);
