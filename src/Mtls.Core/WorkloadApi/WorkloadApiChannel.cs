@@ -27,6 +27,13 @@ internal static class WorkloadApiChannel
                     await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
                     return new NetworkStream(socket, ownsSocket: true);
                 }
+                catch (SocketException e)
+                {
+                    socket.Dispose();
+
+                    // Otherwise the error names only the channel's placeholder authority (localhost:80).
+                    throw new IOException($"cannot connect to the Workload API at {address} ({e.SocketErrorCode})", e);
+                }
                 catch
                 {
                     socket.Dispose();
@@ -48,7 +55,6 @@ internal static class WorkloadApiChannel
             HttpHandler = handler,
             DisposeHttpClient = true,
             MaxReceiveMessageSize = options.MaxReceiveMessageBytes,
-            ThrowOperationCanceledOnCancellation = true,
         });
     }
 

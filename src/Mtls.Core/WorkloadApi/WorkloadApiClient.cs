@@ -130,6 +130,10 @@ public sealed partial class WorkloadApiClient : IDisposable
         {
             return await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"The Workload API {what} call was cancelled.", e, cancellationToken);
+        }
         catch (RpcException e)
         {
             throw ToException(e, what);
