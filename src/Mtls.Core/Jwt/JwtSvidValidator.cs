@@ -1,0 +1,108 @@
+using Mtls.Bundles;
+using Mtls.Sources;
+
+namespace Mtls.Jwt;
+
+/// <summary>
+/// Validates JWT-SVIDs received from peers, to the letter of the JWT-SVID specification: compact JWS only; an
+/// allowed <c>alg</c> that fits the key's type and curve; <c>typ</c> absent, <c>JWT</c> or <c>JOSE</c>; no
+/// <c>crit</c>; the key taken only from the bundle of the <c>sub</c>'s trust domain (by <c>kid</c>, or, without
+/// <c>kid</c>, any fitting key of that bundle); <c>aud</c> containing the expected audience; <c>exp</c> in the
+/// future; <c>nbf</c>, when present, not in the future. No clock skew is allowed. Thread-safe.
+/// </summary>
+public sealed class JwtSvidValidator
+{
+    private readonly IJwtBundleSource _bundles;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a validator that trusts the JWT bundles of <paramref name="bundles"/>.</summary>
+    /// <param name="bundles">The bundles, looked up per token by the <c>sub</c>'s trust domain.</param>
+    /// <param name="time">The clock for <c>exp</c> and <c>nbf</c>; the system clock when null.</param>
+    public JwtSvidValidator(IJwtBundleSource bundles, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(bundles);
+        _bundles = bundles;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Validates <paramref name="token"/> for <paramref name="audience"/> and returns the SVID it carries.</summary>
+    /// <exception cref="JwtSvidException">The token breaks a rule; <see cref="JwtSvidException.Rule"/> names it.</exception>
+    public JwtSvid Validate(string token, string audience)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        ArgumentException.ThrowIfNullOrEmpty(audience);
+        var parsed = JwsCompactToken.Parse(token);
+        var trustDomain = parsed.Id.TrustDomain;
+        var bundle = _bundles.GetJwtBundle(trustDomain)
+            ?? throw new JwtSvidException(JwtSvidRule.NoBundleForTrustDomain, $"There is no JWT bundle for trust domain {trustDomain} (of sub {parsed.Id}).");
+        VerifySignature(parsed, bundle);
+
+        if (Array.IndexOf(parsed.Audience, audience) < 0)
+        {
+            throw new JwtSvidException(JwtSvidRule.WrongAudience, $"The token's audience [{string.Join(", ", parsed.Audience)}] does not contain \"{audience}\".");
+        }
+
+        var now = _time.GetUtcNow();
+        if (parsed.Expiry <= now)
+        {
+            throw new JwtSvidException(JwtSvidRule.Expired, $"The token expired at {parsed.Expiry:O}; it is now {now:O}.");
+        }
+
+        if (parsed.NotBefore > now)
+        {
+            throw new JwtSvidException(JwtSvidRule.NotYetValid, $"The token is not valid before {parsed.NotBefore:O}; it is now {now:O}.");
+        }
+
+        return parsed.ToSvid(hint: null);
+    }
+
+    private static void VerifySignature(JwsCompactToken token, JwtBundle bundle)
+    {
+        string alg = JwsAlgorithms.Name(token.Algorithm);
+        if (token.KeyId is { } keyId)
+        {
+            if (!bundle.TryGetAuthority(keyId, out var authority))
+            {
+                throw new JwtSvidException(JwtSvidRule.UnknownKey, $"The key \"{keyId}\" is not in the JWT bundle of {bundle.TrustDomain}.");
+            }
+
+            if (!authority.Supports(token.Algorithm))
+            {
+                throw new JwtSvidException(JwtSvidRule.AlgorithmKeyMismatch, $"The algorithm {alg} does not fit key \"{keyId}\" ({Describe(authority)}).");
+            }
+
+            if (!authority.Verify(token.Algorithm, token.SigningInput(), token.Signature))
+            {
+                throw new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature does not verify with key \"{keyId}\" of {bundle.TrustDomain}.");
+            }
+
+            return;
+        }
+
+        if (bundle.IsEmpty)
+        {
+            throw new JwtSvidException(JwtSvidRule.UnknownKey, $"The token has no \"kid\" and the JWT bundle of {bundle.TrustDomain} has no key.");
+        }
+
+        // The spec makes kid optional: try every key of the sub's trust domain that fits the algorithm.
+        byte[] signingInput = token.SigningInput();
+        bool anyFits = false;
+        foreach (var authority in bundle.Authorities)
+        {
+            if (authority.Supports(token.Algorithm))
+            {
+                anyFits = true;
+                if (authority.Verify(token.Algorithm, signingInput, token.Signature))
+                {
+                    return;
+                }
+            }
+        }
+
+        throw anyFits
+            ? new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature (no \"kid\") does not verify with any key of {bundle.TrustDomain}.")
+            : new JwtSvidException(JwtSvidRule.AlgorithmKeyMismatch, $"The token has no \"kid\" and no key of {bundle.TrustDomain} fits {alg}.");
+    }
+
+    private static string Describe(JwtAuthority authority) => authority.Curve is { } curve ? $"EC {curve}" : "RSA";
+}
