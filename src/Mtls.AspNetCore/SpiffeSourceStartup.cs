@@ -5,6 +5,7 @@ using Microsoft.Extensions.Primitives;
 using Mtls.Sources;
 using Mtls.Telemetry;
 using Mtls.Tls;
+using Mtls.WorkloadApi;
 
 namespace Mtls.AspNetCore;
 
@@ -29,6 +30,12 @@ internal sealed partial class SpiffeSourceStartup(
             throw new InvalidOperationException("Both SpiffeMtlsOptions.UseSource(...) and a registered IX509Source service were given; keep one.");
         }
 
+        if (source is WorkloadApiX509Source workloadApi)
+        {
+            // Its own wait names the address, the attempts and the agent's last error.
+            await workloadApi.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         string? hint = string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, hint, ready)))
@@ -48,7 +55,7 @@ internal sealed partial class SpiffeSourceStartup(
 
         var svid = SpiffeServerTlsOptionsCache.SelectSvid(source, hint)!;
         LogReady(logger, svid.Id.ToString(), svid.NotAfter);
-        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, value.Source.ToString(), time);
+        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeSourceFactory.TelemetryName(value.Source), time);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -88,6 +88,10 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
         {
             var entry = Build();
             Volatile.Write(ref _current, entry);
+            if (entry is not null)
+            {
+                LogServing(_logger, entry.Svid.Id.ToString(), entry.Svid.NotAfter, entry.Admits);
+            }
         }
     }
 
@@ -136,8 +140,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
             AllowTlsResume = false,
             RemoteCertificateValidationCallback = (_, certificate, chain, _) => Validate(verifier, authorizer, certificate, chain),
         };
-        LogServing(_logger, svid.Id.ToString(), svid.NotAfter, authorizer.ToString());
-        return new Entry(options, svid);
+        return new Entry(options, svid, authorizer.ToString());
     }
 
     private bool Validate(X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
@@ -174,5 +177,5 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     [LoggerMessage(4, LogLevel.Information, "Serving X509-SVID {SpiffeId} (expires {NotAfter:u}); handshake admits peers: {Authorizer}", EventName = "ServerServingSvid")]
     private static partial void LogServing(ILogger logger, string spiffeId, DateTimeOffset notAfter, string authorizer);
 
-    private sealed record Entry(SslServerAuthenticationOptions Options, X509Svid Svid);
+    private sealed record Entry(SslServerAuthenticationOptions Options, X509Svid Svid, string Admits);
 }
