@@ -59,7 +59,16 @@ public sealed class MtlsTestServer : IAsyncDisposable
         var app = builder.Build();
         var server = new MtlsTestServer(app, logs);
         server.Map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         server.BaseAddress = new Uri(app.Urls.Single());
         return server;
     }
