@@ -2,7 +2,7 @@ using System.Net.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Mtls.Authorization;
+using Mtls.AspNetCore.Authorization;
 using Mtls.Identity;
 using Mtls.Sources;
 using Mtls.Tls;
@@ -34,7 +34,7 @@ internal sealed class SpiffeServerTls : IDisposable
         HandshakeTimeout = value.HandshakeTimeout;
         var trustDomain = value.TrustDomain is null ? null : TrustDomain.Parse(value.TrustDomain);
         var authorizer = value.HandshakeAuthorizer
-            ?? value.AuthorizedTrustDomains.Select(Authorizer.MemberOf).Aggregate((Authorizer?)null, (all, one) => all is null ? one : all.Or(one));
+            ?? TrustDomainAuthorizer.MemberOfAny(value.AuthorizedTrustDomains);
         _settings = new SpiffeServerTlsSettings(string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint, trustDomain, authorizer);
     }
 

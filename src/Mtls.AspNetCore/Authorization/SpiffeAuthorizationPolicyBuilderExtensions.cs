@@ -25,7 +25,7 @@ public static class SpiffeAuthorizationPolicyBuilderExtensions
     public static AuthorizationPolicyBuilder RequireTrustDomain(this AuthorizationPolicyBuilder builder, params IEnumerable<string> trustDomains)
     {
         ArgumentNullException.ThrowIfNull(trustDomains);
-        var authorizer = trustDomains.Select(Authorizer.MemberOf).Aggregate((Authorizer?)null, (all, one) => all is null ? one : all.Or(one))
+        var authorizer = TrustDomainAuthorizer.MemberOfAny(trustDomains)
             ?? throw new ArgumentException("at least one trust domain is required", nameof(trustDomains));
         return builder.RequireSpiffePeer(authorizer);
     }
