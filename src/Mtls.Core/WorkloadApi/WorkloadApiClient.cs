@@ -90,9 +90,15 @@ public sealed partial class WorkloadApiClient : IDisposable
             throw new WorkloadApiException(StatusCode.Unavailable, $"Workload API {what} stream at {Address} ended before its first response");
         }
 
+        var response = call.ResponseStream.Current;
+        return ParseOrThrow(() => parse(response), what);
+    }
+
+    private T ParseOrThrow<T>(Func<T> parse, string what)
+    {
         try
         {
-            return parse(call.ResponseStream.Current);
+            return parse();
         }
         catch (RejectedUpdateException e)
         {
