@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using System.Text.Json;
 
 namespace Mtls.Bundles;
@@ -14,6 +16,18 @@ internal static class Jwks
         AllowDuplicateProperties = false,
         MaxDepth = 16,
     };
+
+    /// <summary>Writes a JSON document with <paramref name="write"/> and returns it as a string.</summary>
+    internal static string Write(bool indented, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     /// <summary>Parses a JWK Set document: a JSON object with a <c>keys</c> array.</summary>
     internal static JsonDocument Parse(ReadOnlyMemory<byte> utf8Json, out JsonElement keys)

@@ -69,16 +69,7 @@ public sealed class JwtAuthority
         JwsAlgorithms.Curve(algorithm) is { } curve ? curve == Curve : Curve is null && Enum.IsDefined(algorithm);
 
     /// <summary>The public key as a JWK JSON object with <c>kid</c> and the given <c>use</c>.</summary>
-    public string ToJwk(string use = SpiffeBundle.JwtSvidUse)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteJwk(writer, use);
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+    public string ToJwk(string use = SpiffeBundle.JwtSvidUse) => Jwks.Write(indented: false, writer => WriteJwk(writer, use));
 
     /// <summary>Verifies a JWS signature; the caller has checked <see cref="Supports"/>.</summary>
     internal bool Verify(JwtSvidAlgorithm algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) => _key switch

@@ -1,7 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using System.Text.Json;
 using Mtls.Identity;
 
 namespace Mtls.Bundles;
@@ -100,22 +99,16 @@ public sealed class JwtBundle
     }
 
     /// <summary>The authorities as a JWK Set (<c>{"keys":[...]}</c>), each key with <c>use: jwt-svid</c> and its <c>kid</c>.</summary>
-    public string ToJwks()
+    public string ToJwks() => Jwks.Write(indented: true, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        writer.WriteStartObject();
+        writer.WriteStartArray("keys");
+        foreach (var authority in _ordered)
         {
-            writer.WriteStartObject();
-            writer.WriteStartArray("keys");
-            foreach (var authority in _ordered)
-            {
-                authority.WriteJwk(writer, SpiffeBundle.JwtSvidUse);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            authority.WriteJwk(writer, SpiffeBundle.JwtSvidUse);
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    });
 }

@@ -40,7 +40,7 @@ public sealed class SpiffeBundle
         }
 
         TrustDomain = trustDomain;
-        _x509 = new X509Bundle(trustDomain, x509Authorities.Select(a => X509CertificateLoader.LoadCertificate(a.RawDataMemory.Span)));
+        _x509 = CopyOf(trustDomain, x509Authorities);
         JwtBundle = new JwtBundle(trustDomain, jwtAuthorities);
         SequenceNumber = sequenceNumber;
         RefreshHint = refreshHint;
@@ -140,7 +140,7 @@ public sealed class SpiffeBundle
 
     /// <summary>
     /// Combines an X.509 bundle and a JWT bundle of the same trust domain (either may be null, not both) into a
-    /// SPIFFE bundle. The certificates are copied.
+    /// SPIFFE bundle. The certificates are copied; the (immutable) JWT bundle is kept as is.
     /// </summary>
     /// <exception cref="ArgumentException">Both are null, or their trust domains differ.</exception>
     public static SpiffeBundle FromBundles(X509Bundle? x509Bundle, JwtBundle? jwtBundle, ulong? sequenceNumber = null, TimeSpan? refreshHint = null)
@@ -152,12 +152,16 @@ public sealed class SpiffeBundle
             throw new ArgumentException($"The X.509 bundle is for {trustDomain} but the JWT bundle is for {jwtBundle.TrustDomain}.", nameof(jwtBundle));
         }
 
-        return new SpiffeBundle(trustDomain, x509Bundle?.Authorities ?? [], jwtBundle?.Authorities ?? [], sequenceNumber, refreshHint);
+        if (refreshHint < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(refreshHint), refreshHint, "The refresh hint cannot be negative.");
+        }
+
+        return new SpiffeBundle(trustDomain, CopyOf(trustDomain, x509Bundle?.Authorities ?? []), jwtBundle ?? new JwtBundle(trustDomain, []), sequenceNumber, refreshHint);
     }
 
     /// <summary>The X.509 authorities as an <see cref="X509Bundle"/> holding fresh copies of the certificates, which the caller owns.</summary>
-    public X509Bundle ToX509Bundle() =>
-        new(TrustDomain, _x509.Authorities.Select(a => X509CertificateLoader.LoadCertificate(a.RawDataMemory.Span)));
+    public X509Bundle ToX509Bundle() => CopyOf(TrustDomain, _x509.Authorities);
 
     /// <summary>The JWT authorities as a <see cref="Bundles.JwtBundle"/> (the same immutable instance as <see cref="JwtBundle"/>).</summary>
     public JwtBundle ToJwtBundle() => JwtBundle;
@@ -167,39 +171,36 @@ public sealed class SpiffeBundle
     /// then <c>keys</c> with one <c>x509-svid</c> key per certificate (<c>x5c</c> plus the public key parameters) and
     /// one <c>jwt-svid</c> key per JWT authority.
     /// </summary>
-    public string ToJson()
+    public string ToJson() => Jwks.Write(indented: true, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        writer.WriteStartObject();
+        if (SequenceNumber is { } sequence)
         {
-            writer.WriteStartObject();
-            if (SequenceNumber is { } sequence)
-            {
-                writer.WriteNumber("spiffe_sequence", sequence);
-            }
-
-            if (RefreshHint is { } hint)
-            {
-                writer.WriteNumber("spiffe_refresh_hint", (long)hint.TotalSeconds);
-            }
-
-            writer.WriteStartArray("keys");
-            foreach (var certificate in _x509.Authorities)
-            {
-                WriteX509Key(writer, certificate);
-            }
-
-            foreach (var authority in JwtBundle.Authorities)
-            {
-                authority.WriteJwk(writer, JwtSvidUse);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            writer.WriteNumber("spiffe_sequence", sequence);
         }
 
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        if (RefreshHint is { } hint)
+        {
+            writer.WriteNumber("spiffe_refresh_hint", (long)hint.TotalSeconds);
+        }
+
+        writer.WriteStartArray("keys");
+        foreach (var certificate in _x509.Authorities)
+        {
+            WriteX509Key(writer, certificate);
+        }
+
+        foreach (var authority in JwtBundle.Authorities)
+        {
+            authority.WriteJwk(writer, JwtSvidUse);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    });
+
+    private static X509Bundle CopyOf(TrustDomain trustDomain, IEnumerable<X509Certificate2> certificates) =>
+        new(trustDomain, certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawDataMemory.Span)));
 
     private static void WriteX509Key(Utf8JsonWriter writer, X509Certificate2 certificate)
     {

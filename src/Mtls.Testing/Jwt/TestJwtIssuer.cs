@@ -241,18 +241,12 @@ public sealed class TestJwtIssuer : IDisposable
         };
     }
 
-    private static byte[] Json(Action<Utf8JsonWriter> write)
+    private static byte[] Json(Action<Utf8JsonWriter> write) => Encoding.UTF8.GetBytes(Jwks.Write(indented: false, writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            write(writer);
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
+        writer.WriteStartObject();
+        write(writer);
+        writer.WriteEndObject();
+    }));
 
     private sealed record State(JwtSvidAlgorithm Algorithm, string KeyId, AsymmetricAlgorithm Key, JwtBundle Bundle);
 }
