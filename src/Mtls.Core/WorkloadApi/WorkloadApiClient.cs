@@ -15,7 +15,7 @@ namespace Mtls.WorkloadApi;
 /// bundles, JWT-SVIDs and JWT bundles, and asks the agent to validate JWT-SVIDs. Every response is checked before
 /// it is returned; one that breaks a rule is rejected (logged and counted as <c>mtls.source.rejected_updates</c>).
 /// Most applications want <see cref="WorkloadApiX509Source"/> instead, which keeps the identity current in memory.
-/// One client holds one HTTP/2 connection; it is thread-safe.
+/// A client keeps its HTTP/2 connection open between calls; it is thread-safe.
 /// </summary>
 public sealed partial class WorkloadApiClient : IDisposable
 {
