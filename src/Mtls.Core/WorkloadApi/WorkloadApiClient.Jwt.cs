@@ -1,4 +1,3 @@
-using Grpc.Core;
 using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Jwt;
@@ -35,19 +34,7 @@ public sealed partial class WorkloadApiClient
         }
 
         var request = new JWTSVIDRequest { SpiffeId = subject?.ToString() ?? string.Empty, Audience = { audiences } };
-        JWTSVIDResponse response;
-        try
-        {
-            response = await _client.FetchJWTSVIDAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException($"The Workload API {JwtSvidWhat} call was cancelled.", e, cancellationToken);
-        }
-        catch (RpcException e)
-        {
-            throw ToException(e, JwtSvidWhat);
-        }
+        var response = await CallAsync(() => _client.FetchJWTSVIDAsync(request, cancellationToken: cancellationToken).ResponseAsync, JwtSvidWhat, cancellationToken).ConfigureAwait(false);
 
         return ParseOrThrow(() => JwtResponseParser.ParseSvids(response, audiences, _options), JwtSvidWhat);
     }
@@ -72,19 +59,8 @@ public sealed partial class WorkloadApiClient
     {
         ArgumentException.ThrowIfNullOrEmpty(token);
         ArgumentException.ThrowIfNullOrEmpty(audience);
-        ValidateJWTSVIDResponse response;
-        try
-        {
-            response = await _client.ValidateJWTSVIDAsync(new ValidateJWTSVIDRequest { Audience = audience, Svid = token }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The Workload API JWT-SVID validation was cancelled.", e, cancellationToken);
-        }
-        catch (RpcException e)
-        {
-            throw ToException(e, "JWT-SVID validation");
-        }
+        var request = new ValidateJWTSVIDRequest { Audience = audience, Svid = token };
+        var response = await CallAsync(() => _client.ValidateJWTSVIDAsync(request, cancellationToken: cancellationToken).ResponseAsync, "JWT-SVID validation", cancellationToken).ConfigureAwait(false);
 
         return ParseOrThrow(
             () =>

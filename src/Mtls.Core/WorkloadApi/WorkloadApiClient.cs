@@ -130,11 +130,15 @@ public sealed partial class WorkloadApiClient : IDisposable
         }
     }
 
-    private static async Task<bool> MoveNextAsync<TResponse>(AsyncServerStreamingCall<TResponse> call, string what, CancellationToken cancellationToken)
+    private static Task<bool> MoveNextAsync<TResponse>(AsyncServerStreamingCall<TResponse> call, string what, CancellationToken cancellationToken) =>
+        CallAsync(() => call.ResponseStream.MoveNext(cancellationToken), what, cancellationToken);
+
+    /// <summary>Runs a gRPC call, turning its failure into a <see cref="WorkloadApiException"/> (or our own cancellation into an <see cref="OperationCanceledException"/>).</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
