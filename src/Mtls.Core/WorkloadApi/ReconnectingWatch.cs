@@ -27,6 +27,7 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
     private int _attempts;
     private int _state = (int)WorkloadApiSourceState.Connecting;
     private WorkloadApiException? _lastError;
+    private int _disposed;
 
     /// <param name="what">What is watched, for messages (e.g. "X.509-SVID").</param>
     /// <param name="address">The agent's address, for messages.</param>
@@ -87,7 +88,7 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }

@@ -15,7 +15,7 @@ namespace Mtls.WorkloadApi;
 /// bundles, JWT-SVIDs and JWT bundles, and asks the agent to validate JWT-SVIDs. Every response is checked before
 /// it is returned; one that breaks a rule is rejected (logged and counted as <c>mtls.source.rejected_updates</c>).
 /// Most applications want <see cref="WorkloadApiX509Source"/> instead, which keeps the identity current in memory.
-/// One client holds one HTTP/2 connection; it is thread-safe.
+/// A client keeps its HTTP/2 connection open between calls; it is thread-safe.
 /// </summary>
 public sealed partial class WorkloadApiClient : IDisposable
 {
@@ -90,9 +90,15 @@ public sealed partial class WorkloadApiClient : IDisposable
             throw new WorkloadApiException(StatusCode.Unavailable, $"Workload API {what} stream at {Address} ended before its first response");
         }
 
+        var response = call.ResponseStream.Current;
+        return ParseOrThrow(() => parse(response), what);
+    }
+
+    private T ParseOrThrow<T>(Func<T> parse, string what)
+    {
         try
         {
-            return parse(call.ResponseStream.Current);
+            return parse();
         }
         catch (RejectedUpdateException e)
         {
@@ -124,11 +130,15 @@ public sealed partial class WorkloadApiClient : IDisposable
         }
     }
 
-    private static async Task<bool> MoveNextAsync<TResponse>(AsyncServerStreamingCall<TResponse> call, string what, CancellationToken cancellationToken)
+    private static Task<bool> MoveNextAsync<TResponse>(AsyncServerStreamingCall<TResponse> call, string what, CancellationToken cancellationToken) =>
+        CallAsync(() => call.ResponseStream.MoveNext(cancellationToken), what, cancellationToken);
+
+    /// <summary>Runs a gRPC call, turning its failure into a <see cref="WorkloadApiException"/> (or our own cancellation into an <see cref="OperationCanceledException"/>).</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, string what, CancellationToken cancellationToken)
     {
         try
         {
-            return await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {

@@ -96,10 +96,23 @@ public sealed class WorkloadApiServer : IAsyncDisposable
             app.MapGrpcService<WorkloadApiService>();
             lock (_gate)
             {
-                _stopping = new CancellationTokenSource();
+                // The previous run's source was cancelled and disposed by StopAsync.
+                if (_stopping.IsCancellationRequested)
+                {
+                    _stopping = new CancellationTokenSource();
+                }
             }
 
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
             if (_options.RotationInterval is { } interval && _rotationTimer is null)
             {
                 _rotationTimer = _options.TimeProvider.CreateTimer(_ => Rotate(), null, interval, interval);

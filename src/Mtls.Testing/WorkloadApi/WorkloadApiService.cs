@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Grpc.Core;
 using Microsoft.AspNetCore.Connections.Features;
+using Mtls.WorkloadApi;
 using Mtls.WorkloadApi.Protocol;
 
 namespace Mtls.Testing.WorkloadApi;
@@ -9,8 +10,6 @@ namespace Mtls.Testing.WorkloadApi;
 /// <summary>The gRPC service behind <see cref="WorkloadApiServer"/>: checks the security header, then streams its state.</summary>
 internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkloadAPI.SpiffeWorkloadAPIBase
 {
-    private const string SecurityHeader = "workload.spiffe.io";
-
     public override async Task FetchX509SVID(X509SVIDRequest request, IServerStreamWriter<X509SVIDResponse> responseStream, ServerCallContext context)
     {
         var caller = Authenticate(context);
@@ -48,7 +47,7 @@ internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkl
 
     private static WorkloadApiCaller Authenticate(ServerCallContext context)
     {
-        if (context.RequestHeaders.GetValue(SecurityHeader) != "true")
+        if (context.RequestHeaders.GetValue(WorkloadApiChannel.SecurityHeader) != "true")
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "security header missing from request"));
         }
