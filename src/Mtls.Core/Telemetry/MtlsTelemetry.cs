@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Mtls.Sources;
 
 namespace Mtls.Telemetry;
 
@@ -28,6 +30,9 @@ public static class MtlsTelemetry
     /// <summary>Tag: the authorization rule that decided.</summary>
     public const string RuleTag = "mtls.rule";
 
+    /// <summary>Tag: this workload's own SPIFFE ID (on the seconds-to-expiry gauge).</summary>
+    public const string SpiffeIdTag = "spiffe.id";
+
     /// <summary>Tag: the kind of source (<c>workload-api</c>, <c>files</c>, <c>in-memory</c>).</summary>
     public const string SourceTag = "mtls.source";
 
@@ -46,4 +51,42 @@ public static class MtlsTelemetry
 
     /// <summary>Updates rejected by a source (invalid SVID or bundle), by reason.</summary>
     internal static readonly Counter<long> RejectedUpdates = Meter.CreateCounter<long>("mtls.source.rejected_updates", "{update}", "Source updates rejected as invalid");
+
+    private static readonly ConcurrentDictionary<ExpiryWatch, byte> WatchedSources = new();
+
+    /// <summary>Seconds until the current X509-SVID of each watched source expires (negative once expired).</summary>
+    internal static readonly ObservableGauge<double> SecondsToExpiry = Meter.CreateObservableGauge(
+        "mtls.svid.seconds_to_expiry", ObserveSecondsToExpiry, "s", "Seconds until the current X509-SVID expires");
+
+    /// <summary>Reports <paramref name="source"/>'s SVID on the seconds-to-expiry gauge until the result is disposed.</summary>
+    internal static IDisposable WatchSvidExpiry(IX509SvidSource source, string sourceKind, TimeProvider time)
+    {
+        var watch = new ExpiryWatch(source, sourceKind, time);
+        WatchedSources.TryAdd(watch, 0);
+        return watch;
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveSecondsToExpiry()
+    {
+        foreach (var watch in WatchedSources.Keys)
+        {
+            var svid = watch.Source.GetX509Svid();
+            if (svid is not null)
+            {
+                double seconds = (svid.NotAfter - watch.Time.GetUtcNow()).TotalSeconds;
+                yield return new Measurement<double>(seconds, new(SpiffeIdTag, svid.Id.ToString()), new(SourceTag, watch.SourceKind));
+            }
+        }
+    }
+
+    private sealed class ExpiryWatch(IX509SvidSource source, string sourceKind, TimeProvider time) : IDisposable
+    {
+        internal IX509SvidSource Source { get; } = source;
+
+        internal string SourceKind { get; } = sourceKind;
+
+        internal TimeProvider Time { get; } = time;
+
+        public void Dispose() => WatchedSources.TryRemove(this, out _);
+    }
 }

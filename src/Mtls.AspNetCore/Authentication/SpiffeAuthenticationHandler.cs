@@ -1,0 +1,39 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mtls.AspNetCore.Authentication;
+
+/// <summary>
+/// Turns the peer the TLS handshake verified (<see cref="ISpiffePeerFeature"/>) into a <see cref="ClaimsPrincipal"/>
+/// with the SPIFFE ID, trust domain and path. Nothing is verified again here: the handshake did it.
+/// </summary>
+public sealed class SpiffeAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    /// <inheritdoc />
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var id = Context.GetPeerSpiffeId();
+        if (id is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        string value = id.ToString();
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(ClaimTypes.NameIdentifier, value, ClaimValueTypes.String, ClaimsIssuer),
+                new Claim(ClaimTypes.Name, value, ClaimValueTypes.String, ClaimsIssuer),
+                new Claim(SpiffeClaimTypes.SpiffeId, value, ClaimValueTypes.String, ClaimsIssuer),
+                new Claim(SpiffeClaimTypes.TrustDomain, id.TrustDomain.Name, ClaimValueTypes.String, ClaimsIssuer),
+                new Claim(SpiffeClaimTypes.Path, id.Path, ClaimValueTypes.String, ClaimsIssuer),
+            ],
+            Scheme.Name);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Http;
+using Mtls.Identity;
+
+namespace Mtls.AspNetCore;
+
+/// <summary>Reads the verified peer of a request.</summary>
+public static class SpiffeHttpContextExtensions
+{
+    /// <summary>
+    /// The SPIFFE ID the TLS handshake verified for the peer of this request's connection, or null when the
+    /// connection is not SPIFFE mTLS. Reads a connection feature: no certificate is parsed or chain built.
+    /// </summary>
+    public static SpiffeId? GetPeerSpiffeId(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Features.Get<ISpiffePeerFeature>()?.Id;
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using Mtls.Identity;
+
+namespace Mtls.AspNetCore;
+
+/// <summary>Checks <see cref="SpiffeMtlsOptions"/> at startup; every message starts with the configuration key.</summary>
+internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOptions>
+{
+    private const string Section = SpiffeMtlsOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, SpiffeMtlsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!Enum.IsDefined(options.Source))
+        {
+            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi or Custom)");
+        }
+
+        if (options.EndpointSocket is not null && SpiffeSourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
+        {
+            failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
+        }
+
+        if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out _))
+        {
+            failures.Add($"{Section}:TrustDomain '{options.TrustDomain}' is not a valid trust domain name (e.g. example.org)");
+        }
+
+        for (int i = 0; i < options.AuthorizedTrustDomains.Count; i++)
+        {
+            string? value = options.AuthorizedTrustDomains[i];
+            if (!TrustDomain.TryParse(value, out _))
+            {
+                failures.Add($"{Section}:AuthorizedTrustDomains:{i} '{value}' is not a valid trust domain name (e.g. example.org)");
+            }
+        }
+
+        if (options.StartupTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:StartupTimeout must be positive, not {options.StartupTimeout}");
+        }
+
+        if (options.HandshakeTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:HandshakeTimeout must be positive, not {options.HandshakeTimeout}");
+        }
+
+        for (int i = 0; i < options.Authorization.Rules.Count; i++)
+        {
+            try
+            {
+                options.Authorization.Rules[i].ToRule(i);
+            }
+            catch (ArgumentException e)
+            {
+                string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+                failures.Add($"{Section}:Authorization:Rules:{i}: {message}");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

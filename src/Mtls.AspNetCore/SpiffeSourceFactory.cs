@@ -1,0 +1,72 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Mtls.Sources;
+using Mtls.WorkloadApi;
+
+namespace Mtls.AspNetCore;
+
+/// <summary>Creates the <see cref="IX509Source"/> that <see cref="SpiffeMtlsOptions"/> describes.</summary>
+internal static class SpiffeSourceFactory
+{
+    internal static IX509Source Create(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<SpiffeMtlsOptions>>().Value;
+        if (options.CustomSource is not null)
+        {
+            return options.CustomSource;
+        }
+
+        return options.Source switch
+        {
+            SpiffeSourceKind.Custom => throw new OptionsValidationException(
+                SpiffeMtlsOptions.SectionName,
+                typeof(SpiffeMtlsOptions),
+                [$"{SpiffeMtlsOptions.SectionName}:Source is Custom but no source was given: call options.UseSource(...) or register an IX509Source service"]),
+            _ => CreateWorkloadApiSource(options, services),
+        };
+    }
+
+    /// <summary>The value of <c>mtls.source</c> for the kind.</summary>
+    internal static string TelemetryName(SpiffeSourceKind kind) => kind == SpiffeSourceKind.WorkloadApi ? "workload-api" : "custom";
+
+    /// <summary>Null when <paramref name="value"/> is a Workload API address, else why not.</summary>
+    internal static string? CheckEndpointSocket(string value)
+    {
+        try
+        {
+            WorkloadApiAddress.Parse(value);
+            return null;
+        }
+        catch (InvalidWorkloadApiAddressException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static WorkloadApiX509Source CreateWorkloadApiSource(SpiffeMtlsOptions options, IServiceProvider services)
+    {
+        WorkloadApiAddress address;
+        try
+        {
+            address = WorkloadApiAddress.Resolve(options.EndpointSocket);
+        }
+        catch (InvalidWorkloadApiAddressException e)
+        {
+            throw new OptionsValidationException(
+                SpiffeMtlsOptions.SectionName,
+                typeof(SpiffeMtlsOptions),
+                [$"{SpiffeMtlsOptions.SectionName}:EndpointSocket (or {SpiffeMtlsOptions.EndpointSocketVariable}) is required for Source WorkloadApi and must be a Workload API address: {e.Message}"]);
+        }
+
+        return new WorkloadApiX509Source(
+            new WorkloadApiX509SourceOptions
+            {
+                Address = address.Value,
+                SvidHint = string.IsNullOrEmpty(options.SvidHint) ? null : options.SvidHint,
+                InitialFetchTimeout = options.StartupTimeout,
+                TimeProvider = services.GetRequiredService<TimeProvider>(),
+            },
+            services.GetRequiredService<ILoggerFactory>());
+    }
+}

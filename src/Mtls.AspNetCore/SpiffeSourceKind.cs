@@ -1,0 +1,14 @@
+namespace Mtls.AspNetCore;
+
+/// <summary>Where <see cref="SpiffeMtlsOptions"/> takes this workload's X.509 identity from.</summary>
+public enum SpiffeSourceKind
+{
+    /// <summary>The SPIFFE Workload API (e.g. a SPIRE agent) at <see cref="SpiffeMtlsOptions.EndpointSocket"/>.</summary>
+    WorkloadApi,
+
+    /// <summary>
+    /// An <see cref="Sources.IX509Source"/> the application supplies, through <see cref="SpiffeMtlsOptions.UseSource"/>
+    /// or by registering <see cref="Sources.IX509Source"/> in the service collection.
+    /// </summary>
+    Custom,
+}

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Mtls.Sources;
+using Mtls.Telemetry;
+using Mtls.Tls;
+using Mtls.WorkloadApi;
+
+namespace Mtls.AspNetCore;
+
+/// <summary>
+/// Starts before Kestrel (hosted services registered by the application start before the server): resolves the
+/// source, waits for the first SVID so that the first handshake has a certificate, and puts the SVID on the
+/// seconds-to-expiry gauge.
+/// </summary>
+internal sealed partial class SpiffeSourceStartup(
+    IX509Source source,
+    IOptions<SpiffeMtlsOptions> options,
+    TimeProvider time,
+    ILogger<SpiffeSourceStartup> logger) : IHostedService, IDisposable
+{
+    private IDisposable? _expiryWatch;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var value = options.Value;
+        if (value.CustomSource is not null && !ReferenceEquals(value.CustomSource, source))
+        {
+            throw new InvalidOperationException("Both SpiffeMtlsOptions.UseSource(...) and a registered IX509Source service were given; keep one.");
+        }
+
+        if (source is WorkloadApiX509Source workloadApi)
+        {
+            // Its own wait names the address, the attempts and the agent's last error.
+            await workloadApi.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        string? hint = string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint;
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, hint, ready)))
+        {
+            CheckReady(source, hint, ready);
+            try
+            {
+                await ready.Task.WaitAsync(value.StartupTimeout, time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException e)
+            {
+                throw new TimeoutException(
+                    $"No X509-SVID{(hint is null ? string.Empty : $" with hint '{hint}'")} from the {value.Source} source within {SpiffeMtlsOptions.SectionName}:StartupTimeout ({value.StartupTimeout}).",
+                    e);
+            }
+        }
+
+        var svid = SpiffeServerTlsOptionsCache.SelectSvid(source, hint)!;
+        LogReady(logger, svid.Id.ToString(), svid.NotAfter);
+        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeSourceFactory.TelemetryName(value.Source), time);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _expiryWatch?.Dispose();
+        _expiryWatch = null;
+    }
+
+    private static void CheckReady(IX509Source source, string? hint, TaskCompletionSource ready)
+    {
+        if (SpiffeServerTlsOptionsCache.SelectSvid(source, hint) is not null)
+        {
+            ready.TrySetResult();
+        }
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "SPIFFE identity ready: {SpiffeId}, expires {NotAfter:u}", EventName = "SpiffeIdentityReady")]
+    private static partial void LogReady(ILogger logger, string spiffeId, DateTimeOffset notAfter);
+}

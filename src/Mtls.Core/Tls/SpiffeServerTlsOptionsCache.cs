@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Mtls.Authorization;
+using Mtls.Sources;
+using Mtls.Telemetry;
+using Mtls.X509;
+
+namespace Mtls.Tls;
+
+/// <summary>
+/// The server side's TLS settings for the current snapshot of a source: one <see cref="SslServerAuthenticationOptions"/>
+/// built when the source changes (own chain resolved once, offline, into a <see cref="SslStreamCertificateContext"/>;
+/// client certificate required; peers verified against the bundle of their own trust domain, then authorized) and
+/// swapped atomically. A handshake only reads <see cref="Current"/>: no lock, no chain built for our certificate.
+/// </summary>
+internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
+{
+    private readonly IX509Source _source;
+    private readonly SpiffeServerTlsSettings _settings;
+    private readonly List<SslApplicationProtocol> _applicationProtocols;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _rebuild = new();
+    private readonly IDisposable _subscription;
+    private Entry? _current;
+
+    /// <summary>Builds the options for the source's current snapshot and rebuilds them on every change.</summary>
+    /// <param name="source">Where our SVID and the trusted bundles come from.</param>
+    /// <param name="settings">Which SVID to serve and which peers to admit.</param>
+    /// <param name="applicationProtocols">The ALPN protocols to offer (set here so that nobody mutates the shared options later).</param>
+    /// <param name="time">The clock for peer certificate validity.</param>
+    /// <param name="logger">Where refused handshakes and rebuilds are reported.</param>
+    internal SpiffeServerTlsOptionsCache(
+        IX509Source source,
+        SpiffeServerTlsSettings settings,
+        IEnumerable<SslApplicationProtocol> applicationProtocols,
+        TimeProvider time,
+        ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(applicationProtocols);
+        _source = source;
+        _settings = settings;
+        _applicationProtocols = [.. applicationProtocols];
+        _time = time ?? TimeProvider.System;
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        Rebuild();
+        _subscription = ChangeToken.OnChange(source.GetChangeToken, Rebuild);
+    }
+
+    /// <summary>The options for the next handshake, or null while no usable SVID is available.</summary>
+    internal SslServerAuthenticationOptions? Current => Volatile.Read(ref _current)?.Options;
+
+    /// <summary>The SVID <see cref="Current"/> serves, or null.</summary>
+    internal X509Svid? Svid => Volatile.Read(ref _current)?.Svid;
+
+    /// <summary>The SVID a server should serve from <paramref name="source"/>: the one with the configured hint, or the source's own choice.</summary>
+    internal static X509Svid? SelectSvid(IX509Source source, string? svidHint)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (string.IsNullOrEmpty(svidHint))
+        {
+            return source.GetX509Svid();
+        }
+
+        var svids = source.Current?.Svids ?? [];
+        foreach (var svid in svids)
+        {
+            if (svid.Hint == svidHint)
+            {
+                return svid;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose() => _subscription.Dispose();
+
+    private void Rebuild()
+    {
+        lock (_rebuild)
+        {
+            var entry = Build();
+            Volatile.Write(ref _current, entry);
+            if (entry is not null)
+            {
+                LogServing(_logger, entry.Svid.Id.ToString(), entry.Svid.NotAfter, entry.Admits);
+            }
+        }
+    }
+
+    private Entry? Build()
+    {
+        var context = _source.Current;
+        var svid = context is null ? null : SelectSvid(_source, _settings.SvidHint);
+        if (context is null || svid is null)
+        {
+            LogNoSvid(_logger, _settings.SvidHint ?? "(none)");
+            return null;
+        }
+
+        if (_settings.TrustDomain is not null && !svid.Id.IsMemberOf(_settings.TrustDomain))
+        {
+            LogForeignSvid(_logger, svid.Id.ToString(), _settings.TrustDomain.Name);
+            return null;
+        }
+
+        var verifier = new X509SvidVerifier(context.Bundles, _time);
+        var authorizer = _settings.Authorizer ?? Authorizer.MemberOf(_settings.TrustDomain ?? svid.Id.TrustDomain);
+        var chainPolicy = new X509ChainPolicy
+        {
+            // SslStream builds a chain for the peer before our callback runs; these settings keep that build off
+            // the system store and the network. Our callback's verdict is the one that counts.
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        foreach (var bundle in context.Bundles.Bundles)
+        {
+            chainPolicy.CustomTrustStore.AddRange(bundle.TrustStore);
+        }
+
+        var options = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(svid.Certificate, [.. svid.Intermediates], offline: true),
+            ClientCertificateRequired = true,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = chainPolicy,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ApplicationProtocols = _applicationProtocols,
+            AllowRenegotiation = false,
+            // runtime#123238: a resumed TLS 1.3 session reports no client certificate, and resumption would skip
+            // peer re-validation after a bundle drops a CA. Every connection runs the full handshake.
+            AllowTlsResume = false,
+            RemoteCertificateValidationCallback = (_, certificate, chain, _) => Validate(verifier, authorizer, certificate, chain),
+        };
+        return new Entry(options, svid, authorizer.ToString());
+    }
+
+    private bool Validate(X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
+    {
+        using var activity = MtlsTelemetry.ActivitySource.StartActivity("mtls.handshake", ActivityKind.Server);
+        bool ok = PeerVerification.TryVerify(verifier, authorizer, certificate, chain, out var id, out var failure);
+        string outcome = ok ? "ok" : failure!.Outcome;
+        MtlsTelemetry.Handshakes.Add(1, new(MtlsTelemetry.SideTag, "server"), new(MtlsTelemetry.OutcomeTag, outcome));
+        if (activity is not null)
+        {
+            activity.SetTag(MtlsTelemetry.SideTag, "server");
+            activity.SetTag(MtlsTelemetry.OutcomeTag, outcome);
+            activity.SetTag(MtlsTelemetry.PeerSpiffeIdTag, id?.ToString());
+            activity.SetStatus(ok ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+        }
+
+        if (!ok)
+        {
+            LogRefused(_logger, id?.ToString() ?? "(unverified)", outcome, failure!.Message);
+        }
+
+        return ok;
+    }
+
+    [LoggerMessage(1, LogLevel.Warning, "mTLS handshake refused: peer {PeerSpiffeId}, reason {Outcome}: {Detail}", EventName = "ServerHandshakeRefused")]
+    private static partial void LogRefused(ILogger logger, string peerSpiffeId, string outcome, string detail);
+
+    [LoggerMessage(2, LogLevel.Warning, "No X509-SVID to serve (hint {SvidHint}): TLS handshakes fail until the source delivers one", EventName = "ServerNoSvid")]
+    private static partial void LogNoSvid(ILogger logger, string svidHint);
+
+    [LoggerMessage(3, LogLevel.Error, "Refusing to serve X509-SVID {SpiffeId}: it is not in the configured trust domain {TrustDomain}", EventName = "ServerForeignSvid")]
+    private static partial void LogForeignSvid(ILogger logger, string spiffeId, string trustDomain);
+
+    [LoggerMessage(4, LogLevel.Information, "Serving X509-SVID {SpiffeId} (expires {NotAfter:u}); handshake admits peers: {Authorizer}", EventName = "ServerServingSvid")]
+    private static partial void LogServing(ILogger logger, string spiffeId, DateTimeOffset notAfter, string authorizer);
+
+    private sealed record Entry(SslServerAuthenticationOptions Options, X509Svid Svid, string Admits);
+}

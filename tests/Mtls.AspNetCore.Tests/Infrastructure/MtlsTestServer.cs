@@ -1,0 +1,118 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Authorization;
+using Mtls.AspNetCore.Tests.Grpc;
+using Mtls.Sources;
+
+namespace Mtls.AspNetCore.Tests.Infrastructure;
+
+/// <summary>A real Kestrel on 127.0.0.1 (port 0) with SPIFFE mTLS, counting every endpoint invocation.</summary>
+public sealed class MtlsTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly InvocationCounter _invocations;
+
+    private MtlsTestServer(WebApplication app, TestLoggerProvider logs)
+    {
+        _app = app;
+        Logs = logs;
+        _invocations = app.Services.GetRequiredService<InvocationCounter>();
+    }
+
+    public TestLoggerProvider Logs { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>How many times any endpoint handler ran.</summary>
+    public int Invocations => _invocations.Value;
+
+    public static async Task<MtlsTestServer> StartAsync(
+        IX509Source? source,
+        Action<SpiffeMtlsOptions>? configure = null,
+        IReadOnlyDictionary<string, string?>? configuration = null,
+        Action<WebApplicationBuilder>? configureBuilder = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("https://127.0.0.1:0");
+        builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
+        var logs = new TestLoggerProvider();
+        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
+        builder.Services.AddSpiffeMtls(options =>
+        {
+            if (source is not null)
+            {
+                options.UseSource(source);
+            }
+
+            configure?.Invoke(options);
+        });
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<InvocationCounter>();
+        configureBuilder?.Invoke(builder);
+
+        var app = builder.Build();
+        var server = new MtlsTestServer(app, logs);
+        server.Map(app);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        server.BaseAddress = new Uri(app.Urls.Single());
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void CountInvocation() => _invocations.Count();
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/api/hello", (HttpContext context) =>
+        {
+            CountInvocation();
+            return context.GetPeerSpiffeId()?.ToString() ?? "(none)";
+        });
+        app.MapGet("/api/secret", () =>
+        {
+            CountInvocation();
+            return "secret";
+        });
+        app.MapGet("/api/client-only", () =>
+        {
+            CountInvocation();
+            return "client";
+        }).RequireSpiffeId(TestPki.ClientId);
+        app.MapGet("/api/trust-domain", () =>
+        {
+            CountInvocation();
+            return "td";
+        }).RequireTrustDomain("example.org");
+        app.MapGet("/api/pattern", () =>
+        {
+            CountInvocation();
+            return "pattern";
+        }).RequireSpiffeIdMatching("spiffe://example.org/ns/*/sa/web");
+        app.MapGet("/api/claims", (HttpContext context) =>
+        {
+            CountInvocation();
+            return string.Join(";", context.User.Claims.Select(c => $"{c.Type}={c.Value}"));
+        }).RequireAuthorization();
+        app.MapGrpcService<EchoService>().RequireSpiffeId(TestPki.ClientId);
+    }
+}
