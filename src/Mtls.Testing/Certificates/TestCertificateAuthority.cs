@@ -87,7 +87,7 @@ public sealed class TestCertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
-        request.CertificateExtensions.Add(BuildSan(spec.UriSans ?? [id], spec.DnsNames, spec.SanCritical || spec.Subject.Length == 0));
+        request.CertificateExtensions.Add(BuildSan(spec.UriSans ?? [id], spec.DnsNames, spec.SanCritical ?? spec.Subject.Length == 0));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
 
@@ -113,10 +113,15 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>
-    /// Issues a leaf signed by an extra intermediate that breaks a signing-certificate rule (not a CA, or no
-    /// keyCertSign). The returned chain holds leaf and broken intermediate; the intermediate is signed by this CA.
+    /// Issues a leaf signed by an extra intermediate that breaks a signing-certificate rule (not a CA, no
+    /// keyCertSign, or a SPIFFE ID with a path). The returned chain holds leaf, extra intermediate and this CA's
+    /// intermediate, if any; the extra intermediate is signed by this CA.
     /// </summary>
-    public IssuedSvid IssueUnderBrokenSigner(string id, bool signerIsCa, bool signerHasKeyCertSign)
+    /// <param name="id">The leaf's SPIFFE ID.</param>
+    /// <param name="signerIsCa">Whether the extra intermediate has cA=true.</param>
+    /// <param name="signerHasKeyCertSign">Whether the extra intermediate has the keyCertSign key usage.</param>
+    /// <param name="signerId">A URI SAN for the extra intermediate (e.g. an ID with a path), or null for none.</param>
+    public IssuedSvid IssueUnderBrokenSigner(string id, bool signerIsCa, bool signerHasKeyCertSign, string? signerId = null)
     {
         var now = _time.GetUtcNow();
         using var signerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -124,6 +129,11 @@ public sealed class TestCertificateAuthority : IDisposable
         signerRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(signerIsCa, false, 0, true));
         var usages = X509KeyUsageFlags.DigitalSignature | (signerHasKeyCertSign ? X509KeyUsageFlags.KeyCertSign : X509KeyUsageFlags.None);
         signerRequest.CertificateExtensions.Add(new X509KeyUsageExtension(usages, true));
+        if (signerId is not null)
+        {
+            signerRequest.CertificateExtensions.Add(BuildSan([signerId], [], critical: false));
+        }
+
         signerRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(signerRequest.PublicKey, false));
         signerRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
         using var signerPublic = signerRequest.Create(_issuer, now.AddDays(-1), now.AddDays(30), NewSerial());
