@@ -94,7 +94,7 @@ public sealed class TestCertificateAuthority : IDisposable
         var now = _time.GetUtcNow();
         var notBefore = spec.NotBefore ?? now.AddMinutes(-1);
         var notAfter = spec.NotAfter ?? now.Add(spec.Ttl);
-        using var leaf = request.Create(_issuer, notBefore, notAfter, NewSerial());
+        using var leaf = Sign(request, _issuer, notBefore, notAfter);
         byte[][] chain = Intermediate is null ? [leaf.RawData] : [leaf.RawData, Intermediate.RawData];
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), spec.Hint);
     }
@@ -136,7 +136,7 @@ public sealed class TestCertificateAuthority : IDisposable
 
         signerRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(signerRequest.PublicKey, false));
         signerRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
-        using var signerPublic = signerRequest.Create(_issuer, now.AddDays(-1), now.AddDays(30), NewSerial());
+        using var signerPublic = Sign(signerRequest, _issuer, now.AddDays(-1), now.AddDays(30));
         using var signer = signerPublic.CopyWithPrivateKey(signerKey);
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -145,7 +145,7 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(BuildSan([id], [], critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer, true, false));
-        using var leaf = request.Create(signer, now.AddMinutes(-1), now.AddHours(1), NewSerial());
+        using var leaf = Sign(request, signer, now.AddMinutes(-1), now.AddHours(1));
         byte[][] chain = Intermediate is null ? [leaf.RawData, signer.RawData] : [leaf.RawData, signer.RawData, Intermediate.RawData];
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), hint: null);
     }
@@ -171,13 +171,28 @@ public sealed class TestCertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        using var certificate = request.Create(issuer, notBefore, notAfter, NewSerial());
+        using var certificate = Sign(request, issuer, notBefore, notAfter);
         return key switch
         {
             ECDsa ec => certificate.CopyWithPrivateKey(ec),
             RSA rsa => certificate.CopyWithPrivateKey(rsa),
             _ => throw new NotSupportedException(key.GetType().Name),
         };
+    }
+
+    /// <summary>
+    /// Signs with the issuer's key through a signature generator rather than <c>Create(issuerCertificate, ...)</c>,
+    /// which refuses issuers that are not proper CAs, leaves outliving their issuer and mixed key types: exactly
+    /// the certificates negative tests need.
+    /// </summary>
+    private static X509Certificate2 Sign(CertificateRequest request, X509Certificate2 issuer, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var ec = issuer.GetECDsaPrivateKey();
+        using var rsa = ec is null ? issuer.GetRSAPrivateKey() : null;
+        var generator = ec is not null
+            ? X509SignatureGenerator.CreateForECDsa(ec)
+            : X509SignatureGenerator.CreateForRSA(rsa ?? throw new ArgumentException("issuer has no EC or RSA private key", nameof(issuer)), RSASignaturePadding.Pkcs1);
+        return request.Create(issuer.SubjectName, generator, notBefore, notAfter, NewSerial());
     }
 
     private static AsymmetricAlgorithm CreateKey(TestKeyType keyType) => keyType switch
