@@ -38,7 +38,7 @@ internal static class SvidCertificateRules
             return new X509SvidException(X509SvidRule.NonCriticalSanWithEmptySubject, "leaf has an empty Subject, so its URI SAN extension must be critical");
         }
 
-        var basic = leaf.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        var basic = Find<X509BasicConstraintsExtension>(leaf);
         X509SvidException? error = null;
         if (basic is { CertificateAuthority: true })
         {
@@ -46,7 +46,7 @@ internal static class SvidCertificateRules
         }
         else
         {
-            var keyUsage = leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();
+            var keyUsage = Find<X509KeyUsageExtension>(leaf);
             var usages = keyUsage?.KeyUsages ?? X509KeyUsageFlags.None;
             if (keyUsage is null)
             {
@@ -80,13 +80,13 @@ internal static class SvidCertificateRules
     /// </summary>
     internal static X509SvidException? CheckSigning(X509Certificate2 certificate)
     {
-        var basic = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        var basic = Find<X509BasicConstraintsExtension>(certificate);
         if (basic is not { CertificateAuthority: true })
         {
             return new(X509SvidRule.SigningCertificateNotCa, $"signing certificate '{certificate.Subject}' is not a CA (cA=false or no basic constraints)");
         }
 
-        var usages = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
+        var usages = Find<X509KeyUsageExtension>(certificate)?.KeyUsages ?? X509KeyUsageFlags.None;
         if (!usages.HasFlag(X509KeyUsageFlags.KeyCertSign))
         {
             return new(X509SvidRule.SigningCertificateMissingKeyCertSign, $"signing certificate '{certificate.Subject}' lacks the keyCertSign key usage");
@@ -102,6 +102,21 @@ internal static class SvidCertificateRules
         return count == 1 && SpiffeId.TryParse(uri, out var id) && !id.IsTrustDomainId
             ? new(X509SvidRule.SigningCertificateIdHasPath, $"signing certificate '{certificate.Subject}' carries SPIFFE ID '{id}' with a path; a signing certificate's ID names its trust domain only")
             : null;
+    }
+
+    /// <summary>The first extension of type <typeparamref name="T"/>; a loop, because this runs on every handshake.</summary>
+    private static T? Find<T>(X509Certificate2 certificate)
+        where T : X509Extension
+    {
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
     }
 
     private static X509SvidException? ReadSingleUri(X509Certificate2 leaf, out string? uri, out bool critical)
