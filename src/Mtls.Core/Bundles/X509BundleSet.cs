@@ -43,9 +43,16 @@ public sealed class X509BundleSet : IX509BundleSource
     }
 
     /// <summary>A set with <paramref name="bundle"/> added or replacing the one of its trust domain.</summary>
-    public X509BundleSet With(X509Bundle bundle) => new(_bundles.Values.Append(bundle));
+    public X509BundleSet With(X509Bundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        return new(_bundles.Values.Append(bundle));
+    }
 
     /// <summary>A set without the bundle of <paramref name="trustDomain"/>.</summary>
-    public X509BundleSet Without(TrustDomain trustDomain) =>
-        new(_bundles.Values.Where(b => b.TrustDomain != trustDomain));
+    public X509BundleSet Without(TrustDomain trustDomain)
+    {
+        ArgumentNullException.ThrowIfNull(trustDomain);
+        return new(_bundles.Values.Where(b => b.TrustDomain != trustDomain));
+    }
 }

@@ -39,7 +39,7 @@ internal static class SpiffeIdParser
             _ => "invalid SPIFFE ID",
         };
 
-        private static string Show(char c) => char.IsControl(c) || char.IsWhiteSpace(c)
+        private static string Show(char c) => char.IsControl(c) || char.IsWhiteSpace(c) || char.IsSurrogate(c)
             ? $"U+{(int)c:X4}"
             : $"'{c}'";
     }
@@ -62,6 +62,13 @@ internal static class SpiffeIdParser
             return new(SpiffeIdRule.WrongScheme, 0, '\0');
         }
 
+        // A string longer than the limit in chars is longer in UTF-8 bytes too, so it can be rejected before
+        // scanning; shorter strings are all-ASCII once valid, so chars equal bytes.
+        if (id.Length > MaxIdLength)
+        {
+            return new(SpiffeIdRule.TooLong, MaxIdLength, '\0');
+        }
+
         int slash = id[Scheme.Length..].IndexOf('/');
         pathStart = slash < 0 ? id.Length : Scheme.Length + slash;
         var domainError = CheckTrustDomain(id[Scheme.Length..pathStart], Scheme.Length);
@@ -70,14 +77,7 @@ internal static class SpiffeIdParser
             return domainError;
         }
 
-        var pathError = CheckPath(id[pathStart..], pathStart);
-        if (pathError.IsError)
-        {
-            return pathError;
-        }
-
-        // Every valid character is ASCII, so the length in chars is the length in bytes.
-        return id.Length > MaxIdLength ? new(SpiffeIdRule.TooLong, MaxIdLength, '\0') : Ok;
+        return CheckPath(id[pathStart..], pathStart);
     }
 
     /// <summary>Checks a bare trust domain name; <paramref name="offset"/> shifts reported indexes.</summary>
@@ -96,7 +96,9 @@ internal static class SpiffeIdParser
                 continue;
             }
 
-            return new(AuthorityRule(c), offset + i, c);
+            // "user:pass@host" holds a ':' before the '@': it is user information, not a port.
+            int at = c == ':' ? name[i..].IndexOf('@') : -1;
+            return at >= 0 ? new(SpiffeIdRule.UserInfo, offset + i + at, '@') : new(AuthorityRule(c), offset + i, c);
         }
 
         return name.Length > MaxTrustDomainLength ? new(SpiffeIdRule.TrustDomainTooLong, offset + MaxTrustDomainLength, '\0') : Ok;

@@ -86,9 +86,7 @@ public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
     {
         result = null;
         error = null;
-        // Wildcards are checked as if they were ordinary segments, so every other SPIFFE-ID rule still applies.
-        string literal = pattern.Replace("/**", "/x", StringComparison.Ordinal).Replace("/*", "/x", StringComparison.Ordinal);
-        var check = SpiffeIdParser.CheckId(literal, out int pathStart);
+        var check = SpiffeIdParser.CheckId(WithWildcardsAsLiterals(pattern), out int pathStart);
         if (check.IsError)
         {
             error = check.ToException();
@@ -100,12 +98,46 @@ public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
         int doubleStar = Array.IndexOf(segments, "**");
         if (doubleStar >= 0 && doubleStar != segments.Length - 1)
         {
-            error = new InvalidSpiffeIdException(SpiffeIdRule.PathCharacter, pattern.IndexOf("**", StringComparison.Ordinal), "'**' may only be the last segment of a pattern");
+            error = new InvalidSpiffeIdException(SpiffeIdRule.PathCharacter, pattern.IndexOf("/**/", StringComparison.Ordinal) + 1, "'**' may only be the last segment of a pattern");
             return false;
         }
 
         bool anySuffix = doubleStar >= 0;
         result = new SpiffeIdPattern(pattern, trustDomain, anySuffix ? segments[..^1] : segments, anySuffix);
         return true;
+    }
+
+    /// <summary>
+    /// Replaces each path segment that is exactly <c>*</c> or <c>**</c> by as many <c>x</c>, so that every other
+    /// SPIFFE-ID rule is checked by the ID grammar and reported indexes stay those of the pattern. A <c>*</c>
+    /// inside a segment (<c>web*</c>) stays and is rejected as an invalid path character.
+    /// </summary>
+    private static string WithWildcardsAsLiterals(string pattern)
+    {
+        int pathStart = pattern.Length >= SpiffeIdParser.Scheme.Length ? pattern.IndexOf('/', SpiffeIdParser.Scheme.Length) : -1;
+        if (pathStart < 0 || !pattern.Contains('*', StringComparison.Ordinal))
+        {
+            return pattern;
+        }
+
+        char[] literal = pattern.ToCharArray();
+        int segmentStart = pathStart + 1;
+        for (int i = segmentStart; i <= literal.Length; i++)
+        {
+            if (i < literal.Length && literal[i] != '/')
+            {
+                continue;
+            }
+
+            var segment = pattern.AsSpan(segmentStart, i - segmentStart);
+            if (segment is "*" or "**")
+            {
+                literal.AsSpan(segmentStart, segment.Length).Fill('x');
+            }
+
+            segmentStart = i + 1;
+        }
+
+        return new string(literal);
     }
 }

@@ -38,7 +38,7 @@ internal static class SvidCertificateRules
             return new X509SvidException(X509SvidRule.NonCriticalSanWithEmptySubject, "leaf has an empty Subject, so its URI SAN extension must be critical");
         }
 
-        var basic = leaf.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        var basic = Find<X509BasicConstraintsExtension>(leaf);
         X509SvidException? error = null;
         if (basic is { CertificateAuthority: true })
         {
@@ -46,8 +46,13 @@ internal static class SvidCertificateRules
         }
         else
         {
-            var usages = leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
-            if (usages.HasFlag(X509KeyUsageFlags.KeyCertSign))
+            var keyUsage = Find<X509KeyUsageExtension>(leaf);
+            var usages = keyUsage?.KeyUsages ?? X509KeyUsageFlags.None;
+            if (keyUsage is null)
+            {
+                error = new(X509SvidRule.LeafMissingDigitalSignature, "leaf certificate has no key usage extension; an X509-SVID leaf needs one with digitalSignature");
+            }
+            else if (usages.HasFlag(X509KeyUsageFlags.KeyCertSign))
             {
                 error = new(X509SvidRule.LeafHasKeyCertSign, "leaf certificate has the keyCertSign key usage");
             }
@@ -69,27 +74,69 @@ internal static class SvidCertificateRules
         return error;
     }
 
-    /// <summary>Checks a signing (CA) certificate: cA=true and keyCertSign.</summary>
+    /// <summary>
+    /// Checks a signing (CA) certificate: cA=true, keyCertSign, and a SPIFFE ID in its URI SAN, if it carries one,
+    /// without a path.
+    /// </summary>
     internal static X509SvidException? CheckSigning(X509Certificate2 certificate)
     {
-        var basic = certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault();
+        var basic = Find<X509BasicConstraintsExtension>(certificate);
         if (basic is not { CertificateAuthority: true })
         {
             return new(X509SvidRule.SigningCertificateNotCa, $"signing certificate '{certificate.Subject}' is not a CA (cA=false or no basic constraints)");
         }
 
-        var usages = certificate.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault()?.KeyUsages ?? X509KeyUsageFlags.None;
-        return usages.HasFlag(X509KeyUsageFlags.KeyCertSign)
-            ? null
-            : new(X509SvidRule.SigningCertificateMissingKeyCertSign, $"signing certificate '{certificate.Subject}' lacks the keyCertSign key usage");
+        var usages = Find<X509KeyUsageExtension>(certificate)?.KeyUsages ?? X509KeyUsageFlags.None;
+        if (!usages.HasFlag(X509KeyUsageFlags.KeyCertSign))
+        {
+            return new(X509SvidRule.SigningCertificateMissingKeyCertSign, $"signing certificate '{certificate.Subject}' lacks the keyCertSign key usage");
+        }
+
+        var uriError = ReadUris(certificate, out int count, out string? uri, out _);
+        if (uriError is not null)
+        {
+            return uriError;
+        }
+
+        // Only a SPIFFE ID is constrained: a CA may carry other URIs, and an unparsable one is not an ID.
+        return count == 1 && SpiffeId.TryParse(uri, out var id) && !id.IsTrustDomainId
+            ? new(X509SvidRule.SigningCertificateIdHasPath, $"signing certificate '{certificate.Subject}' carries SPIFFE ID '{id}' with a path; a signing certificate's ID names its trust domain only")
+            : null;
+    }
+
+    /// <summary>The first extension of type <typeparamref name="T"/>; a loop, because this runs on every handshake.</summary>
+    private static T? Find<T>(X509Certificate2 certificate)
+        where T : X509Extension
+    {
+        foreach (var extension in certificate.Extensions)
+        {
+            if (extension is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
     }
 
     private static X509SvidException? ReadSingleUri(X509Certificate2 leaf, out string? uri, out bool critical)
     {
+        var error = ReadUris(leaf, out int count, out uri, out critical);
+        return error ?? count switch
+        {
+            0 => new X509SvidException(X509SvidRule.NoUriSan, "leaf certificate has no URI SAN; an X509-SVID has exactly one"),
+            1 => null,
+            _ => new X509SvidException(X509SvidRule.MultipleUriSans, $"leaf certificate has {count} URI SANs; an X509-SVID has exactly one"),
+        };
+    }
+
+    /// <summary>Counts the URI SANs and returns the last one read, and whether the SAN extension is critical.</summary>
+    private static X509SvidException? ReadUris(X509Certificate2 certificate, out int count, out string? uri, out bool critical)
+    {
         uri = null;
         critical = false;
-        int count = 0;
-        foreach (var extension in leaf.Extensions)
+        count = 0;
+        foreach (var extension in certificate.Extensions)
         {
             if (extension.Oid?.Value != SubjectAltNameOid)
             {
@@ -116,15 +163,10 @@ internal static class SvidCertificateRules
             }
             catch (AsnContentException e)
             {
-                return new X509SvidException(X509SvidRule.MalformedCertificate, "leaf subject alternative name extension is malformed", e);
+                return new X509SvidException(X509SvidRule.MalformedCertificate, $"subject alternative name extension of '{certificate.Subject}' is malformed", e);
             }
         }
 
-        return count switch
-        {
-            0 => new X509SvidException(X509SvidRule.NoUriSan, "leaf certificate has no URI SAN; an X509-SVID has exactly one"),
-            1 => null,
-            _ => new X509SvidException(X509SvidRule.MultipleUriSans, $"leaf certificate has {count} URI SANs; an X509-SVID has exactly one"),
-        };
+        return null;
     }
 }

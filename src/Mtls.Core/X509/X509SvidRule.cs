@@ -39,6 +39,9 @@ public enum X509SvidRule
     /// <summary>A signing certificate lacks the keyCertSign key usage.</summary>
     SigningCertificateMissingKeyCertSign,
 
+    /// <summary>A signing certificate carries a SPIFFE ID with a path (a signing certificate's ID names its trust domain).</summary>
+    SigningCertificateIdHasPath,
+
     /// <summary>A certificate of the chain has expired.</summary>
     Expired,
 

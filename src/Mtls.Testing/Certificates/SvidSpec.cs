@@ -26,8 +26,11 @@ public sealed record SvidSpec
     /// <summary>Subject distinguished name; empty string for an empty Subject.</summary>
     public string Subject { get; init; } = "O=SPIFFE";
 
-    /// <summary>Whether the SAN extension is critical (required when the Subject is empty).</summary>
-    public bool SanCritical { get; init; }
+    /// <summary>
+    /// Whether the SAN extension is critical; null (the default) makes it critical exactly when the Subject is
+    /// empty, as the spec requires. Set false with an empty Subject for a broken leaf.
+    /// </summary>
+    public bool? SanCritical { get; init; }
 
     /// <summary>Lifetime; ignored when <see cref="NotBefore"/> and <see cref="NotAfter"/> are set.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromHours(1);

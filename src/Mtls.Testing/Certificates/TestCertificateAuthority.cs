@@ -87,14 +87,14 @@ public sealed class TestCertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
-        request.CertificateExtensions.Add(BuildSan(spec.UriSans ?? [id], spec.DnsNames, spec.SanCritical || spec.Subject.Length == 0));
+        request.CertificateExtensions.Add(BuildSan(spec.UriSans ?? [id], spec.DnsNames, spec.SanCritical ?? spec.Subject.Length == 0));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
 
         var now = _time.GetUtcNow();
         var notBefore = spec.NotBefore ?? now.AddMinutes(-1);
         var notAfter = spec.NotAfter ?? now.Add(spec.Ttl);
-        using var leaf = request.Create(_issuer, notBefore, notAfter, NewSerial());
+        using var leaf = Sign(request, _issuer, notBefore, notAfter);
         byte[][] chain = Intermediate is null ? [leaf.RawData] : [leaf.RawData, Intermediate.RawData];
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), spec.Hint);
     }
@@ -113,10 +113,15 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>
-    /// Issues a leaf signed by an extra intermediate that breaks a signing-certificate rule (not a CA, or no
-    /// keyCertSign). The returned chain holds leaf and broken intermediate; the intermediate is signed by this CA.
+    /// Issues a leaf signed by an extra intermediate that breaks a signing-certificate rule (not a CA, no
+    /// keyCertSign, or a SPIFFE ID with a path). The returned chain holds leaf, extra intermediate and this CA's
+    /// intermediate, if any; the extra intermediate is signed by this CA.
     /// </summary>
-    public IssuedSvid IssueUnderBrokenSigner(string id, bool signerIsCa, bool signerHasKeyCertSign)
+    /// <param name="id">The leaf's SPIFFE ID.</param>
+    /// <param name="signerIsCa">Whether the extra intermediate has cA=true.</param>
+    /// <param name="signerHasKeyCertSign">Whether the extra intermediate has the keyCertSign key usage.</param>
+    /// <param name="signerId">A URI SAN for the extra intermediate (e.g. an ID with a path), or null for none.</param>
+    public IssuedSvid IssueUnderBrokenSigner(string id, bool signerIsCa, bool signerHasKeyCertSign, string? signerId = null)
     {
         var now = _time.GetUtcNow();
         using var signerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -124,9 +129,14 @@ public sealed class TestCertificateAuthority : IDisposable
         signerRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(signerIsCa, false, 0, true));
         var usages = X509KeyUsageFlags.DigitalSignature | (signerHasKeyCertSign ? X509KeyUsageFlags.KeyCertSign : X509KeyUsageFlags.None);
         signerRequest.CertificateExtensions.Add(new X509KeyUsageExtension(usages, true));
+        if (signerId is not null)
+        {
+            signerRequest.CertificateExtensions.Add(BuildSan([signerId], [], critical: false));
+        }
+
         signerRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(signerRequest.PublicKey, false));
         signerRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_issuer, true, false));
-        using var signerPublic = signerRequest.Create(_issuer, now.AddDays(-1), now.AddDays(30), NewSerial());
+        using var signerPublic = Sign(signerRequest, _issuer, now.AddDays(-1), now.AddDays(30));
         using var signer = signerPublic.CopyWithPrivateKey(signerKey);
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -135,7 +145,7 @@ public sealed class TestCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(BuildSan([id], [], critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(signer, true, false));
-        using var leaf = request.Create(signer, now.AddMinutes(-1), now.AddHours(1), NewSerial());
+        using var leaf = Sign(request, signer, now.AddMinutes(-1), now.AddHours(1));
         byte[][] chain = Intermediate is null ? [leaf.RawData, signer.RawData] : [leaf.RawData, signer.RawData, Intermediate.RawData];
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), hint: null);
     }
@@ -161,13 +171,28 @@ public sealed class TestCertificateAuthority : IDisposable
         }
 
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
-        using var certificate = request.Create(issuer, notBefore, notAfter, NewSerial());
+        using var certificate = Sign(request, issuer, notBefore, notAfter);
         return key switch
         {
             ECDsa ec => certificate.CopyWithPrivateKey(ec),
             RSA rsa => certificate.CopyWithPrivateKey(rsa),
             _ => throw new NotSupportedException(key.GetType().Name),
         };
+    }
+
+    /// <summary>
+    /// Signs with the issuer's key through a signature generator rather than <c>Create(issuerCertificate, ...)</c>,
+    /// which refuses issuers that are not proper CAs, leaves outliving their issuer and mixed key types: exactly
+    /// the certificates negative tests need.
+    /// </summary>
+    private static X509Certificate2 Sign(CertificateRequest request, X509Certificate2 issuer, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var ec = issuer.GetECDsaPrivateKey();
+        using var rsa = ec is null ? issuer.GetRSAPrivateKey() : null;
+        var generator = ec is not null
+            ? X509SignatureGenerator.CreateForECDsa(ec)
+            : X509SignatureGenerator.CreateForRSA(rsa ?? throw new ArgumentException("issuer has no EC or RSA private key", nameof(issuer)), RSASignaturePadding.Pkcs1);
+        return request.Create(issuer.SubjectName, generator, notBefore, notAfter, NewSerial());
     }
 
     private static AsymmetricAlgorithm CreateKey(TestKeyType keyType) => keyType switch

@@ -1,0 +1,68 @@
+using System.Security.Cryptography.X509Certificates;
+using BenchmarkDotNet.Attributes;
+using Mtls.Bundles;
+using Mtls.Identity;
+using Mtls.Testing.Certificates;
+using Mtls.X509;
+
+namespace Mtls.Benchmarks;
+
+/// <summary>
+/// Verifying a peer's X.509-SVID (leaf + intermediate against the root of its trust domain's bundle), against a
+/// bare <see cref="X509Chain.Build"/> with custom root trust over the same certificates as the baseline.
+/// </summary>
+[MemoryDiagnoser]
+public class ChainVerificationBenchmarks
+{
+    private TestCertificateAuthority _ca = null!;
+    private X509Certificate2 _leaf = null!;
+    private X509Certificate2Collection _intermediates = null!;
+    private X509Certificate2Collection _roots = null!;
+    private X509SvidVerifier _verifier = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _ca = TestCertificateAuthority.Create("example.org");
+        var issued = _ca.Issue("spiffe://example.org/ns/payments/sa/checkout-api");
+        _leaf = issued.LoadLeaf();
+        _intermediates = issued.LoadIntermediates();
+        var bundle = _ca.CreateBundle();
+        _roots = [.. bundle.Authorities];
+        _verifier = new X509SvidVerifier(new X509BundleSet([bundle]));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _leaf.Dispose();
+        foreach (var certificate in _intermediates)
+        {
+            certificate.Dispose();
+        }
+
+        _ca.Dispose();
+    }
+
+    [Benchmark(Baseline = true, Description = "X509Chain.Build (CustomRootTrust)")]
+    public bool BareChainBuild()
+    {
+        using var chain = new X509Chain();
+        var policy = chain.ChainPolicy;
+        policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        policy.CustomTrustStore.AddRange(_roots);
+        policy.RevocationMode = X509RevocationMode.NoCheck;
+        policy.DisableCertificateDownloads = true;
+        policy.ExtraStore.AddRange(_intermediates);
+        bool built = chain.Build(_leaf);
+        foreach (var element in chain.ChainElements)
+        {
+            element.Certificate.Dispose();
+        }
+
+        return built;
+    }
+
+    [Benchmark(Description = "X509SvidVerifier.Verify")]
+    public SpiffeId Verify() => _verifier.Verify(_leaf, _intermediates);
+}
