@@ -3,11 +3,11 @@ using System.Globalization;
 namespace Mtls.LoadTest;
 
 /// <summary>Command-line settings; every run is bounded by rounds x scenarios x modes x seconds.</summary>
-internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount)
+internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly)
 {
     internal static RunSettings Parse(string[] args)
     {
-        var settings = new RunSettings(3, 4, 32, Path.Combine(FindRepositoryRoot(), "benchmarks", "results"), 100);
+        var settings = new RunSettings(3, 4, 32, Path.Combine(FindRepositoryRoot(), "benchmarks", "results"), 100, false);
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             settings = args[i] switch
@@ -16,6 +16,7 @@ internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, 
                 "--seconds" => settings with { Seconds = double.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--concurrency" => settings with { Concurrency = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--out" => settings with { OutputDirectory = Path.GetFullPath(args[i + 1]) },
+                "--rotation-only" => settings with { RotationOnly = bool.Parse(args[i + 1]) },
                 "--rotations" => settings with { RotationCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N"),
             };

@@ -42,17 +42,18 @@ internal static class Runner
             "The Mtls server admits only the expected client ID at the handshake; the raw server checks the chain only.",
         };
 
+        var rawClient = ClientFactory.RawMutualTls(files.ClientDirectory);
         Func<Scenario>[] scenarios =
         [
             () => new DirectScenario("plaintext Kestrel", "plaintext", files.ServerDirectory, tls: false, ClientFactory.Plain),
             () => new DirectScenario("Mtls", "mtls", files.ServerDirectory, tls: true, () => SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId))),
-            () => new DirectScenario("raw Kestrel mTLS", "raw", files.ServerDirectory, tls: true, () => ClientFactory.RawMutualTls(files.ClientDirectory)),
+            () => new DirectScenario("raw Kestrel mTLS", "raw", files.ServerDirectory, tls: true, rawClient),
             () => new SidecarScenario(files),
         ];
 
         var runs = new List<LoadResult>();
         var duration = TimeSpan.FromSeconds(settings.Seconds);
-        for (int round = 1; round <= settings.Rounds; round++)
+        for (int round = 1; round <= settings.Rounds && !settings.RotationOnly; round++)
         {
             for (int s = 0; s < scenarios.Length; s++)
             {

@@ -29,8 +29,11 @@ internal static class ClientFactory
         return (ct => SendAsync(shared, uri, version, newConnectionPerRequest, ct), shared);
     }
 
-    /// <summary>A handler with static certificates and a custom-root chain policy, and no SPIFFE logic.</summary>
-    internal static SocketsHttpHandler RawMutualTls(string directory)
+    /// <summary>
+    /// Handlers with static certificates and a custom-root chain policy, and no SPIFFE logic. The certificate context
+    /// and policy are built once, so a handler per request (HTTP/2 new-connection mode) costs what Kestrel's would.
+    /// </summary>
+    internal static Func<HttpMessageHandler> RawMutualTls(string directory)
     {
         using var leaf = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"));
         var chain = new X509Certificate2Collection();
@@ -45,7 +48,7 @@ internal static class ClientFactory
         };
         policy.CustomTrustStore.AddRange(roots);
         var context = SslStreamCertificateContext.Create(X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null), [.. chain.Skip(1)], offline: true);
-        return new SocketsHttpHandler
+        return () => new SocketsHttpHandler
         {
             UseProxy = false,
             SslOptions = new SslClientAuthenticationOptions

@@ -9,11 +9,13 @@ namespace Mtls.LoadTest.Report;
 /// <summary>Writes the run as Markdown, JSON and PNG charts under benchmarks/results.</summary>
 internal static class ReportWriter
 {
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     internal static string Write(string outputDirectory, RunReport report)
     {
         Directory.CreateDirectory(outputDirectory);
         string stem = report.StartedUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        File.WriteAllText(Path.Combine(outputDirectory, stem + ".json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(outputDirectory, stem + ".json"), JsonSerializer.Serialize(report, Json));
         Chart(report, Path.Combine(outputDirectory, stem + "-throughput.png"), "Requests per second (median of rounds)", s => s.Rps);
         Chart(report, Path.Combine(outputDirectory, stem + "-p99.png"), "p99 latency, ms (median of rounds)", s => s.P99Ms);
         string markdown = Path.Combine(outputDirectory, stem + ".md");

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Primitives;
 using Mtls.AspNetCore;
 using Mtls.AspNetCore.Kestrel;
@@ -51,6 +51,7 @@ internal static class RotationUnderLoad
         var firstSeen = new ConcurrentDictionary<string, long>();
         long failed = 0;
         long requests = 0;
+        string lastBody = string.Empty;
         using var stop = new CancellationTokenSource();
         using var client = new HttpClient(SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId)));
         var uri = new Uri($"https://127.0.0.1:{port}/");
@@ -65,6 +66,7 @@ internal static class RotationUnderLoad
                     request.Headers.ConnectionClose = true;
                     using var response = await client.SendAsync(request, stop.Token);
                     string body = await response.Content.ReadAsStringAsync(stop.Token);
+                    lastBody = body;
                     long now = Stopwatch.GetTimestamp();
                     Interlocked.Increment(ref requests);
                     if (!response.IsSuccessStatusCode)
@@ -111,7 +113,15 @@ internal static class RotationUnderLoad
                     await Task.Delay(1);
                 }
 
-                delays.Add(firstSeen.TryGetValue(serial, out long seen) ? Stopwatch.GetElapsedTime(rotatedAt, seen).TotalMilliseconds : double.PositiveInfinity);
+                if (firstSeen.TryGetValue(serial, out long seen))
+                {
+                    delays.Add(Stopwatch.GetElapsedTime(rotatedAt, seen).TotalMilliseconds);
+                }
+                else
+                {
+                    delays.Add(double.PositiveInfinity);
+                    Console.Error.WriteLine($"rotation {i}: serial {serial} not seen within 5 s; last response '{lastBody}'");
+                }
             }
         }
 
@@ -137,7 +147,7 @@ internal static class RotationUnderLoad
         return agent;
     }
 
-    private static Task Changed(IX509Source source)
+    private static Task Changed(WorkloadApiX509Source source)
     {
         var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         source.GetChangeToken().RegisterChangeCallback(_ => fired.TrySetResult(), null);
