@@ -1,4 +1,5 @@
 using Mtls.Authorization;
+using Mtls.Files;
 using Mtls.Sources;
 
 namespace Mtls.AspNetCore;
@@ -23,6 +24,14 @@ public sealed class SpiffeMtlsOptions
     /// the <c>SPIFFE_ENDPOINT_SOCKET</c> environment variable.
     /// </summary>
     public string? EndpointSocket { get; set; }
+
+    /// <summary>
+    /// Where the files of <see cref="SpiffeSourceKind.Files"/> are (<c>Spiffe:Files:Directory</c>,
+    /// <c>CertificateFileName</c> default <c>tls.crt</c>, <c>KeyFileName</c> default <c>tls.key</c>,
+    /// <c>BundleFileName</c> default <c>ca.crt</c>, a name in the directory or an absolute path, and
+    /// <c>PollInterval</c> default 1 s). Read only when <see cref="Source"/> is <see cref="SpiffeSourceKind.Files"/>.
+    /// </summary>
+    public FileX509SourceOptions Files { get; } = new();
 
     /// <summary>
     /// This workload's trust domain (<c>Spiffe:TrustDomain</c>). When set, an SVID outside it is never served, and
@@ -63,6 +72,20 @@ public sealed class SpiffeMtlsOptions
 
     /// <summary>The source given to <see cref="UseSource"/>, if any.</summary>
     internal IX509Source? CustomSource { get; private set; }
+
+    /// <summary>
+    /// Takes the identity from the files in <paramref name="directory"/> (by default cert-manager csi-driver-spiffe's
+    /// <c>tls.crt</c>, <c>tls.key</c> and <c>ca.crt</c>; <paramref name="configure"/> changes names and polling, e.g.
+    /// <c>f => f.UseSpiffeHelperNames()</c>).
+    /// </summary>
+    public SpiffeMtlsOptions UseFiles(string directory, Action<FileX509SourceOptions>? configure = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Files.Directory = directory;
+        configure?.Invoke(Files);
+        Source = SpiffeSourceKind.Files;
+        return this;
+    }
 
     /// <summary>
     /// Takes the identity from <paramref name="source"/> (e.g. an <see cref="InMemoryX509Source"/>) instead of the

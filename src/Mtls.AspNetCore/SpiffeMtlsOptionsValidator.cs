@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Mtls.Files;
 using Mtls.Identity;
 
 namespace Mtls.AspNetCore;
@@ -14,12 +15,17 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
         var failures = new List<string>();
         if (!Enum.IsDefined(options.Source))
         {
-            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi or Custom)");
+            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi, Files or Custom)");
         }
 
         if (options.EndpointSocket is not null && SpiffeSourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
         {
             failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
+        }
+
+        if (options.Source == SpiffeSourceKind.Files)
+        {
+            ValidateFiles(options.Files, failures);
         }
 
         if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out _))
@@ -54,11 +60,32 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
             }
             catch (ArgumentException e)
             {
-                string message = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
-                failures.Add($"{Section}:Authorization:Rules:{i}: {message}");
+                failures.Add($"{Section}:Authorization:Rules:{i}: {StripParameter(e)}");
             }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static void ValidateFiles(FileX509SourceOptions files, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(files.Directory))
+        {
+            failures.Add($"{Section}:Files:Directory is required when {Section}:Source is Files: the directory holding the SVID files (e.g. /var/run/secrets/spiffe.io)");
+            return;
+        }
+
+        try
+        {
+            files.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // The source's own check names the property; the key is what the operator sets.
+            failures.Add($"{Section}:Files:{e.ParamName}: {StripParameter(e)}");
+        }
+    }
+
+    private static string StripParameter(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mtls.Files;
 using Mtls.Sources;
 using Mtls.WorkloadApi;
 
@@ -23,12 +24,21 @@ internal static class SpiffeSourceFactory
                 SpiffeMtlsOptions.SectionName,
                 typeof(SpiffeMtlsOptions),
                 [$"{SpiffeMtlsOptions.SectionName}:Source is Custom but no source was given: call options.UseSource(...) or register an IX509Source service"]),
+            SpiffeSourceKind.Files => new FileX509Source(
+                options.Files,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<FileX509Source>(),
+                services.GetRequiredService<TimeProvider>()),
             _ => CreateWorkloadApiSource(options, services),
         };
     }
 
     /// <summary>The value of <c>mtls.source</c> for the kind.</summary>
-    internal static string TelemetryName(SpiffeSourceKind kind) => kind == SpiffeSourceKind.WorkloadApi ? "workload-api" : "custom";
+    internal static string TelemetryName(SpiffeSourceKind kind) => kind switch
+    {
+        SpiffeSourceKind.WorkloadApi => "workload-api",
+        SpiffeSourceKind.Files => "files",
+        _ => "custom",
+    };
 
     /// <summary>Null when <paramref name="value"/> is a Workload API address, else why not.</summary>
     internal static string? CheckEndpointSocket(string value)

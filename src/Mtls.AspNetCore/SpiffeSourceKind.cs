@@ -7,6 +7,12 @@ public enum SpiffeSourceKind
     WorkloadApi,
 
     /// <summary>
+    /// Files in a directory (<see cref="SpiffeMtlsOptions.Files"/>), as cert-manager's csi-driver-spiffe or spiffe-helper
+    /// write them; reloaded when they change.
+    /// </summary>
+    Files,
+
+    /// <summary>
     /// An <see cref="Sources.IX509Source"/> the application supplies, through <see cref="SpiffeMtlsOptions.UseSource"/>
     /// or by registering <see cref="Sources.IX509Source"/> in the service collection.
     /// </summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Mtls.Files;
 using Mtls.Sources;
 using Mtls.Telemetry;
 using Mtls.Tls;
@@ -34,6 +35,11 @@ internal sealed partial class SpiffeSourceStartup(
         {
             // Its own wait names the address, the attempts and the agent's last error.
             await workloadApi.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (source is FileX509Source files)
+        {
+            // Its own wait names the directory and why the files there are not (yet) a valid SVID.
+            await files.WaitUntilReadyAsync(value.StartupTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         string? hint = string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint;

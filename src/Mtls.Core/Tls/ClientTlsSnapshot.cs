@@ -35,14 +35,19 @@ internal sealed class ClientTlsSnapshot
         // offline: true keeps SslStream from fetching AIA intermediates or OCSP data while building our own chain.
         _certificateContext = SslStreamCertificateContext.Create(svid.Certificate, [.. svid.Intermediates], offline: true);
 
-        // SslStream still builds the server's chain before calling back; an empty custom root store keeps it from
-        // consulting the system store or downloading anything. Its verdict is ignored (see PeerVerification).
+        // SslStream builds the server's chain before calling back: trusting every bundle's roots (and never the
+        // system store or the network) lets PeerVerification reuse that chain when it ends in the server's own
+        // trust domain instead of building a second one.
         _chainPolicy = new X509ChainPolicy
         {
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
             DisableCertificateDownloads = true,
         };
+        foreach (var bundle in context.Bundles.Bundles)
+        {
+            _chainPolicy.CustomTrustStore.AddRange(bundle.TrustStore);
+        }
     }
 
     /// <summary>The snapshot these objects were built from.</summary>

@@ -10,8 +10,9 @@ namespace Mtls.Tls;
 /// <summary>
 /// The check both TLS sides run in their certificate-validation callback: the peer's SVID chain is verified
 /// against the bundle of the peer's own trust domain, then its SPIFFE ID is authorized. SslStream's own
-/// <see cref="SslPolicyErrors"/> are not trusted either way: its chain was built without SPIFFE's rules, and
-/// SVIDs carry no host name.
+/// <see cref="SslPolicyErrors"/> are not trusted either way: SVIDs carry no host name, and its chain trusts every
+/// bundle's roots, so it is reused only when it ends at a root of the peer's own trust domain
+/// (<see cref="X509SvidVerifier.TryVerifyPrebuilt"/>).
 /// </summary>
 internal static class PeerVerification
 {
@@ -41,7 +42,7 @@ internal static class PeerVerification
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         try
         {
-            if (!verifier.TryVerify(leaf, chain?.ChainPolicy.ExtraStore, out var verified, out var error))
+            if (!verifier.TryVerifyPrebuilt(leaf, chain, out var verified, out var error))
             {
                 failure = new PeerVerificationFailure(PeerVerificationFailureKind.InvalidSvid, error.Message, error.Rule);
                 return false;

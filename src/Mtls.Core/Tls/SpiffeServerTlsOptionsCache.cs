@@ -116,7 +116,8 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
         var chainPolicy = new X509ChainPolicy
         {
             // SslStream builds a chain for the peer before our callback runs; these settings keep that build off
-            // the system store and the network. Our callback's verdict is the one that counts.
+            // the system store and the network, and let PeerVerification reuse it when it ends in the peer's own
+            // trust domain. Our callback's verdict is the one that counts.
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
             DisableCertificateDownloads = true,

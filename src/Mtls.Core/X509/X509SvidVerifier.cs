@@ -64,6 +64,68 @@ public sealed class X509SvidVerifier
         return true;
     }
 
+    /// <summary>
+    /// Like <see cref="TryVerify"/>, for a chain SslStream has already built under a custom-root policy trusting the
+    /// authorities of every bundle. When that chain is clean and ends at an authority of the peer's own trust domain,
+    /// it is exactly the path a build against that bundle alone would accept, so it is checked against the SPIFFE
+    /// rules and kept: a handshake then builds one chain instead of two. Anything else (another trust domain's root,
+    /// chain errors, an injected clock) takes the full path.
+    /// </summary>
+    internal bool TryVerifyPrebuilt(
+        X509Certificate2 leaf,
+        X509Chain? chain,
+        [NotNullWhen(true)] out SpiffeId? id,
+        [NotNullWhen(false)] out X509SvidException? error)
+    {
+        if (chain is null || !ReferenceEquals(_time, TimeProvider.System) || !IsCleanCustomRootChain(chain, leaf))
+        {
+            return TryVerify(leaf, chain?.ChainPolicy.ExtraStore, out id, out error);
+        }
+
+        error = SvidCertificateRules.CheckLeaf(leaf, out id);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var bundle = _bundles.GetX509Bundle(id!.TrustDomain);
+        var elements = chain.ChainElements;
+        if (bundle is null || !bundle.Contains(elements[^1].Certificate))
+        {
+            return TryVerify(leaf, chain.ChainPolicy.ExtraStore, out id, out error);
+        }
+
+        for (int i = 1; i < elements.Count; i++)
+        {
+            error = SvidCertificateRules.CheckSigning(elements[i].Certificate);
+            if (error is not null)
+            {
+                id = null;
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsCleanCustomRootChain(X509Chain chain, X509Certificate2 leaf)
+    {
+        if (chain.ChainPolicy.TrustMode != X509ChainTrustMode.CustomRootTrust || chain.ChainElements.Count < 2)
+        {
+            return false;
+        }
+
+        foreach (var status in chain.ChainStatus)
+        {
+            if (status.Status != X509ChainStatusFlags.NoError)
+            {
+                return false;
+            }
+        }
+
+        return chain.ChainElements[0].Certificate.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span);
+    }
+
     private static X509SvidException? BuildChain(
         X509Certificate2 leaf,
         IEnumerable<X509Certificate2>? intermediates,

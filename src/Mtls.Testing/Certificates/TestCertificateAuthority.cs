@@ -150,6 +150,24 @@ public sealed class TestCertificateAuthority : IDisposable
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), hint: null);
     }
 
+    /// <summary>
+    /// Issues a leaf signed by an X.509 version 1 intermediate (no basic constraints, no key usage) that this CA
+    /// signed: a signer that is not a CA. The chain holds leaf, v1 intermediate and this CA's intermediate, if any.
+    /// </summary>
+    public IssuedSvid IssueUnderVersion1Signer(string id)
+    {
+        var now = _time.GetUtcNow();
+        using var signer = Version1Signer.Create(_issuer, $"CN=Version 1 signer {TrustDomain}", now.AddDays(-1), now.AddDays(30));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = CreateRequest("O=SPIFFE", key);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(BuildSan([id], [], critical: false));
+        using var leaf = Sign(request, signer, now.AddMinutes(-1), now.AddHours(1));
+        byte[][] chain = Intermediate is null ? [leaf.RawData, signer.RawData] : [leaf.RawData, signer.RawData, Intermediate.RawData];
+        return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), hint: null);
+    }
+
     /// <summary>Releases the CA's certificates and keys.</summary>
     public void Dispose()
     {

@@ -164,6 +164,16 @@ public sealed class X509SvidTests : IDisposable
     }
 
     [Fact]
+    public void Rejects_version_1_signing_certificate()
+    {
+        var issued = _ca.IssueUnderVersion1Signer("spiffe://example.org/web");
+
+        var error = Assert.Throws<X509SvidException>(() => issued.ToX509Svid());
+
+        Assert.Equal(X509SvidRule.SigningCertificateNotCa, error.Rule);
+    }
+
+    [Fact]
     public void Rejects_signing_certificate_without_key_cert_sign()
     {
         var issued = _ca.IssueUnderBrokenSigner("spiffe://example.org/web", signerIsCa: true, signerHasKeyCertSign: false);

@@ -135,6 +135,18 @@ public sealed class X509SvidVerifierTests : IDisposable
     }
 
     [Fact]
+    public void Rejects_chain_through_version_1_signing_certificate()
+    {
+        var issued = _ca.IssueUnderVersion1Signer("spiffe://example.org/web");
+        using var leaf = issued.LoadLeaf();
+
+        var error = Assert.Throws<X509SvidException>(() => Verifier().Verify(leaf, issued.LoadIntermediates()));
+
+        Assert.Equal(X509SvidRule.SigningCertificateNotCa, error.Rule);
+        Assert.Contains("Version 1 signer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rejects_chain_through_signing_certificate_without_key_cert_sign()
     {
         var issued = _ca.IssueUnderBrokenSigner("spiffe://example.org/web", signerIsCa: true, signerHasKeyCertSign: false);
