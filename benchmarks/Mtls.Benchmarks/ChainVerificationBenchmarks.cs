@@ -1,15 +1,19 @@
 using System.Security.Cryptography.X509Certificates;
 using BenchmarkDotNet.Attributes;
+using Mtls.Authorization;
 using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Testing.Certificates;
+using Mtls.Tls;
 using Mtls.X509;
 
 namespace Mtls.Benchmarks;
 
 /// <summary>
 /// Verifying a peer's X.509-SVID (leaf + intermediate against the root of its trust domain's bundle), against a
-/// bare <see cref="X509Chain.Build"/> with custom root trust over the same certificates as the baseline.
+/// bare <see cref="X509Chain.Build"/> with custom root trust over the same certificates as the baseline: the
+/// verifier alone, and <see cref="PeerVerification.TryVerify"/>, what the TLS validation callback runs (verify,
+/// then authorize), fed the way SslStream feeds it (the peer's intermediates in the chain's extra store).
 /// </summary>
 [MemoryDiagnoser]
 public class ChainVerificationBenchmarks
@@ -19,6 +23,8 @@ public class ChainVerificationBenchmarks
     private X509Certificate2Collection _intermediates = null!;
     private X509Certificate2Collection _roots = null!;
     private X509SvidVerifier _verifier = null!;
+    private Authorizer _authorizer = null!;
+    private X509Chain _sslStreamChain = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -30,11 +36,15 @@ public class ChainVerificationBenchmarks
         var bundle = _ca.CreateBundle();
         _roots = [.. bundle.Authorities];
         _verifier = new X509SvidVerifier(new X509BundleSet([bundle]));
+        _authorizer = Authorizer.MemberOf("example.org");
+        _sslStreamChain = new X509Chain();
+        _sslStreamChain.ChainPolicy.ExtraStore.AddRange(_intermediates);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _sslStreamChain.Dispose();
         _leaf.Dispose();
         foreach (var certificate in _intermediates)
         {
@@ -65,4 +75,8 @@ public class ChainVerificationBenchmarks
 
     [Benchmark(Description = "X509SvidVerifier.Verify")]
     public SpiffeId Verify() => _verifier.Verify(_leaf, _intermediates);
+
+    [Benchmark(Description = "PeerVerification.TryVerify (verify + authorize)")]
+    public bool PeerVerificationTryVerify() =>
+        PeerVerification.TryVerify(_verifier, _authorizer, _leaf, _sslStreamChain, out _, out _);
 }

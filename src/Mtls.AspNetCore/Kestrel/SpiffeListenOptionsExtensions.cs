@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -46,13 +47,8 @@ public static class SpiffeListenOptionsExtensions
         return listenOptions;
     }
 
-    private static ValueTask<System.Net.Security.SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context)
-    {
-        var options = ((EndpointState)context.State!).Cache?.Current;
-        return options is not null
-            ? ValueTask.FromResult(options)
-            : ValueTask.FromException<System.Net.Security.SslServerAuthenticationOptions>(new AuthenticationException("no X509-SVID is available to serve"));
-    }
+    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context) =>
+        ((EndpointState)context.State!).SelectOptions();
 
     /// <summary>Runs after the handshake, which has verified the peer's chain: only the ID is read from the leaf.</summary>
     private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next)
@@ -66,8 +62,18 @@ public static class SpiffeListenOptionsExtensions
         return next(context);
     }
 
-    private sealed class EndpointState
+    /// <summary>One endpoint's options cache, handed to Kestrel's per-handshake callback as its state.</summary>
+    internal sealed class EndpointState
     {
         internal SpiffeServerTlsOptionsCache? Cache { get; set; }
+
+        /// <summary>What every handshake on the endpoint runs: a read of the current options, allocation-free on success.</summary>
+        internal ValueTask<SslServerAuthenticationOptions> SelectOptions()
+        {
+            var options = Cache?.Current;
+            return options is not null
+                ? ValueTask.FromResult(options)
+                : ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException("no X509-SVID is available to serve"));
+        }
     }
 }

@@ -64,20 +64,18 @@ public sealed class PeerAccessRule
     /// <summary>True when the rule matches a request from <paramref name="peer"/> (null: no verified peer).</summary>
     public bool IsMatch(SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
     {
-        if (_principals.Length > 0 && (peer is null || !AnyPrincipal(_principals, peer)))
+        // Every condition must hold, so the order is free: the cheap method and path checks go first, and most
+        // rules are rejected before a principal pattern is walked.
+        if ((_methods.Length > 0 && !Any(_methods, method))
+            || Any(_notMethods, method)
+            || (_paths.Length > 0 && !Any(_paths, path))
+            || Any(_notPaths, path))
         {
             return false;
         }
 
-        if (_notPrincipals.Length > 0 && (peer is null || AnyPrincipal(_notPrincipals, peer)))
-        {
-            return false;
-        }
-
-        return (_paths.Length == 0 || Any(_paths, path))
-            && !Any(_notPaths, path)
-            && (_methods.Length == 0 || Any(_methods, method))
-            && !Any(_notMethods, method);
+        return (_principals.Length == 0 || (peer is not null && AnyPrincipal(_principals, peer)))
+            && (_notPrincipals.Length == 0 || (peer is not null && !AnyPrincipal(_notPrincipals, peer)));
     }
 
     /// <inheritdoc />

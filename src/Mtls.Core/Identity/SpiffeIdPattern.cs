@@ -10,15 +10,22 @@ namespace Mtls.Identity;
 public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
 {
     private readonly string _pattern;
-    private readonly string[] _segments;
+    private readonly string _literalPrefix;
+    private readonly string?[] _rest;
     private readonly bool _anySuffix;
 
     private SpiffeIdPattern(string pattern, TrustDomain trustDomain, string[] segments, bool anySuffix)
     {
         _pattern = pattern;
         TrustDomain = trustDomain;
-        _segments = segments;
         _anySuffix = anySuffix;
+
+        // The scheme, trust domain and leading literal segments are one ordinal prefix check; the segments from the
+        // first '*' on (null) are matched one by one.
+        int literal = Array.IndexOf(segments, "*");
+        literal = literal < 0 ? segments.Length : literal;
+        _literalPrefix = SpiffeIdParser.Scheme + trustDomain.Name + string.Concat(segments[..literal].Select(s => "/" + s));
+        _rest = [.. segments[literal..].Select(s => s == "*" ? null : s)];
     }
 
     /// <summary>The trust domain every matching ID belongs to.</summary>
@@ -43,13 +50,20 @@ public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
     public bool IsMatch(SpiffeId id)
     {
         ArgumentNullException.ThrowIfNull(id);
-        if (!id.IsMemberOf(TrustDomain))
+        var path = id.ToString().AsSpan();
+        if (!path.StartsWith(_literalPrefix, StringComparison.Ordinal))
         {
             return false;
         }
 
-        var path = id.ToString().AsSpan(SpiffeIdParser.Scheme.Length + TrustDomain.Name.Length);
-        foreach (string expected in _segments)
+        // The prefix must end where the ID's trust domain or a segment ends: not "td.evil" nor "/nsx".
+        path = path[_literalPrefix.Length..];
+        if (!path.IsEmpty && path[0] != '/')
+        {
+            return false;
+        }
+
+        foreach (string? expected in _rest)
         {
             if (path.IsEmpty)
             {
@@ -59,7 +73,7 @@ public sealed class SpiffeIdPattern : IEquatable<SpiffeIdPattern>
             path = path[1..];
             int end = path.IndexOf('/');
             var segment = end < 0 ? path : path[..end];
-            if (expected != "*" && !segment.SequenceEqual(expected))
+            if (expected is not null && !segment.SequenceEqual(expected))
             {
                 return false;
             }

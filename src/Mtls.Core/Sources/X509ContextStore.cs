@@ -41,8 +41,11 @@ internal sealed class X509ContextStore : IDisposable
         }
     }
 
-    /// <summary>Makes <paramref name="context"/> current and notifies watchers.</summary>
-    internal void Publish(X509Context context)
+    /// <summary>
+    /// Makes <paramref name="context"/> current and notifies watchers. <paramref name="beforeNotify"/> runs after the
+    /// swap and before the token fires, so state a watcher reads on notification (e.g. "ready") is already true.
+    /// </summary>
+    internal void Publish(X509Context context, Action? beforeNotify = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         CancellationTokenSource fired;
@@ -72,6 +75,7 @@ internal sealed class X509ContextStore : IDisposable
             toRelease?.Release();
         }
 
+        beforeNotify?.Invoke();
         fired.Cancel();
         fired.Dispose();
     }

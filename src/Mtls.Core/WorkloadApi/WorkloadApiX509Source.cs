@@ -114,15 +114,14 @@ public sealed class WorkloadApiX509Source : IX509Source, IAsyncDisposable, IDisp
     {
         await foreach (var context in _client.WatchX509ContextsAsync(cancellationToken).ConfigureAwait(false))
         {
-            Publish(context);
-            updated();
+            Publish(context, updated);
         }
     }
 
-    private void Publish(X509Context context)
+    private void Publish(X509Context context, Action updated)
     {
         byte[]? previousSerial = _store.Svid?.Certificate.GetSerialNumber();
-        _store.Publish(context);
+        _store.Publish(context, updated);
         var svid = _store.Svid;
         if (previousSerial is not null && svid is not null && !previousSerial.AsSpan().SequenceEqual(svid.Certificate.GetSerialNumber()))
         {

@@ -29,6 +29,11 @@ public sealed class SpiffeIdPatternTests
     [InlineData("spiffe://example.org/*/sa/**", "spiffe://example.org/ns/api/web", false)]
     [InlineData("spiffe://example.org/ns/*/sa/web", "spiffe://other.org/ns/prod/sa/web", false)]
     [InlineData("spiffe://example.org/**", "spiffe://example.org.evil/web", false)]
+    [InlineData("spiffe://example.org/ns/*/sa/web", "spiffe://example.org.evil/ns/prod/sa/web", false)]
+    [InlineData("spiffe://example.org/ns/*/sa/web", "spiffe://example.org/nsx/prod/sa/web", false)]
+    [InlineData("spiffe://example.org/ns/prod", "spiffe://example.org/ns/prodx", false)]
+    [InlineData("spiffe://example.org/ns/prod/sa/*", "spiffe://example.org/ns/prod/sa", false)]
+    [InlineData("spiffe://example.org/ns/prod/sa/*", "spiffe://example.org/ns/prod/sa/web", true)]
     public void Matches_segment_wildcards_within_a_literal_trust_domain(string pattern, string id, bool expected) =>
         Assert.Equal(expected, SpiffeIdPattern.Parse(pattern).IsMatch(SpiffeId.Parse(id)));
 
