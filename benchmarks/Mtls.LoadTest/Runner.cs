@@ -46,7 +46,7 @@ internal static class Runner
         Func<Scenario>[] scenarios =
         [
             () => new DirectScenario("plaintext Kestrel", "plaintext", files.ServerDirectory, tls: false, ClientFactory.Plain),
-            () => new DirectScenario("Mtls", "mtls", files.ServerDirectory, tls: true, () => SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId))),
+            () => new DirectScenario("Mtls", "mtls", files.ServerDirectory, tls: true, retire => SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId), new SpiffeHttpClientOptions { PooledConnectionLifetime = retire ? TimeSpan.Zero : TimeSpan.FromMinutes(2) })),
             () => new DirectScenario("raw Kestrel mTLS", "raw", files.ServerDirectory, tls: true, rawClient),
             () => new SidecarScenario(files),
         ];
@@ -71,7 +71,7 @@ internal static class Runner
                         serverCpu = scenario.ServerProcessIds.Sum(ProcessStats.CpuSeconds) - serverCpu;
                         double clientSeconds = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalSeconds;
                         double rss = scenario.ServerProcessIds.Sum(ProcessStats.PeakRssMiB);
-                        var result = new LoadResult(scenario.Name, mode.Http2 ? "HTTP/2" : "HTTP/1.1", mode.NewConnection ? "new" : "keep-alive", round, requests, errors, seconds,
+                        var result = new LoadResult(scenario.Name, mode.Http2 ? "HTTP/2" : "HTTP/1.1", mode.NewConnection ? "new connection" : "keep-alive", round, requests, errors, seconds,
                             LoadGenerator.Percentile(latencies, 0.50), LoadGenerator.Percentile(latencies, 0.90), LoadGenerator.Percentile(latencies, 0.99), serverCpu, rss, clientSeconds);
                         runs.Add(result);
                         Console.WriteLine($"round {round} {scenario.Name,-20} {mode.Name,-24} {result.RequestsPerSecond,9:0} req/s p99 {result.P99Ms,7:0.00} ms errors {errors}");

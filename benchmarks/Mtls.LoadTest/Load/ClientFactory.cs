@@ -7,33 +7,27 @@ namespace Mtls.LoadTest.Load;
 /// <summary>How each scenario's client sends one request, for a protocol and a connection mode.</summary>
 internal static class ClientFactory
 {
-    /// <summary>Creates the per-request send function; dispose the returned handle after the run.</summary>
+    /// <summary>
+    /// Creates the per-request send function over one shared handler; dispose the returned handle after the run.
+    /// New-connection mode sends <c>Connection: close</c> on HTTP/1.1; HTTP/2 has no such header, so there the
+    /// handler is built with a zero pooled-connection lifetime, which retires each connection after its request.
+    /// </summary>
     internal static (Func<CancellationToken, Task<bool>> Send, IDisposable Handle) Create(
-        Func<HttpMessageHandler> newHandler,
+        Func<bool, HttpMessageHandler> newHandler,
         Uri uri,
         bool http2,
         bool newConnectionPerRequest)
     {
         var version = http2 ? HttpVersion.Version20 : HttpVersion.Version11;
-        if (newConnectionPerRequest && http2)
-        {
-            // HTTP/2 has no "Connection: close": a fresh handler per request is the only way to force a handshake.
-            return (async ct =>
-            {
-                using var invoker = new HttpMessageInvoker(newHandler(), disposeHandler: true);
-                return await SendAsync(invoker, uri, version, close: false, ct);
-            }, new NoHandle());
-        }
-
-        var shared = new HttpMessageInvoker(newHandler(), disposeHandler: true);
-        return (ct => SendAsync(shared, uri, version, newConnectionPerRequest, ct), shared);
+        var shared = new HttpMessageInvoker(newHandler(newConnectionPerRequest && http2), disposeHandler: true);
+        return (ct => SendAsync(shared, uri, version, newConnectionPerRequest && !http2, ct), shared);
     }
 
     /// <summary>
     /// Handlers with static certificates and a custom-root chain policy, and no SPIFFE logic. The certificate context
     /// and policy are built once, so a handler per request (HTTP/2 new-connection mode) costs what Kestrel's would.
     /// </summary>
-    internal static Func<HttpMessageHandler> RawMutualTls(string directory)
+    internal static Func<bool, HttpMessageHandler> RawMutualTls(string directory)
     {
         using var leaf = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"));
         var chain = new X509Certificate2Collection();
@@ -48,9 +42,10 @@ internal static class ClientFactory
         };
         policy.CustomTrustStore.AddRange(roots);
         var context = SslStreamCertificateContext.Create(X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null), [.. chain.Skip(1)], offline: true);
-        return () => new SocketsHttpHandler
+        return retireConnections => new SocketsHttpHandler
         {
             UseProxy = false,
+            PooledConnectionLifetime = retireConnections ? TimeSpan.Zero : Timeout.InfiniteTimeSpan,
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificateContext = context,
@@ -60,7 +55,11 @@ internal static class ClientFactory
         };
     }
 
-    internal static SocketsHttpHandler Plain() => new() { UseProxy = false };
+    internal static HttpMessageHandler Plain(bool retireConnections) => new SocketsHttpHandler
+    {
+        UseProxy = false,
+        PooledConnectionLifetime = retireConnections ? TimeSpan.Zero : Timeout.InfiniteTimeSpan,
+    };
 
     private static async Task<bool> SendAsync(HttpMessageInvoker invoker, Uri uri, Version version, bool close, CancellationToken ct)
     {
@@ -73,12 +72,5 @@ internal static class ClientFactory
         using var response = await invoker.SendAsync(request, ct);
         await response.Content.ReadAsByteArrayAsync(ct);
         return response.IsSuccessStatusCode;
-    }
-
-    private sealed class NoHandle : IDisposable
-    {
-        public void Dispose()
-        {
-        }
     }
 }

@@ -1,7 +1,7 @@
 namespace Mtls.LoadTest.Scenarios;
 
 /// <summary>The client talks straight to the app: plaintext, raw mTLS or Mtls, depending on the server kind.</summary>
-internal sealed class DirectScenario(string name, string serverKind, string certificateDirectory, bool tls, Func<HttpMessageHandler> handler) : Scenario
+internal sealed class DirectScenario(string name, string serverKind, string certificateDirectory, bool tls, Func<bool, HttpMessageHandler> handler) : Scenario
 {
     private ChildServer? _server;
 
@@ -11,7 +11,7 @@ internal sealed class DirectScenario(string name, string serverKind, string cert
 
     internal override async Task StartAsync() => _server = await ChildServer.StartAsync(serverKind, certificateDirectory);
 
-    internal override HttpMessageHandler CreateHandler() => handler();
+    internal override HttpMessageHandler CreateHandler(bool retireConnections) => handler(retireConnections);
 
     internal override Uri Address(bool http2) =>
         new($"{(tls ? "https" : "http")}://127.0.0.1:{(http2 ? _server!.Http2Port : _server!.Http1Port)}/");

@@ -9,7 +9,8 @@ internal abstract class Scenario : IAsyncDisposable
 
     internal abstract Task StartAsync();
 
-    internal abstract HttpMessageHandler CreateHandler();
+    /// <summary>A client handler; <paramref name="retireConnections"/> makes every connection serve one request.</summary>
+    internal abstract HttpMessageHandler CreateHandler(bool retireConnections);
 
     internal abstract Uri Address(bool http2);
 

@@ -21,7 +21,7 @@ internal sealed class SidecarScenario(CertificateFiles files) : Scenario
         _pair = await NginxPair.StartAsync(files, _app.Http1Port);
     }
 
-    internal override HttpMessageHandler CreateHandler() => ClientFactory.Plain();
+    internal override HttpMessageHandler CreateHandler(bool retireConnections) => ClientFactory.Plain(retireConnections);
 
     internal override Uri Address(bool http2) => new($"http://127.0.0.1:{(http2 ? _pair!.EgressHttp2Port : _pair!.EgressHttp1Port)}/");
 
