@@ -21,7 +21,7 @@ public static class SpiffeMtlsServiceCollectionExtensions
     /// <paramref name="configure"/>; validates them at startup; registers the identity source (the Workload API by
     /// default; an <see cref="IX509Source"/> registered by the application always wins) and waits for its first SVID
     /// before the server starts; applies mTLS to every Kestrel endpoint (see <see cref="SpiffeMtlsOptions.AllEndpoints"/>);
-    /// adds the <c>Spiffe</c> authentication scheme (the default scheme unless another is set), the SPIFFE
+    /// adds the <c>Spiffe</c> authentication scheme (the challenge and forbid scheme unless another is set; the verified peer becomes the request's user), the SPIFFE
     /// authorization requirements, and the declarative rules of <c>Spiffe:Authorization</c> in front of the pipeline.
     /// </summary>
     public static IServiceCollection AddSpiffeMtls(this IServiceCollection services, Action<SpiffeMtlsOptions>? configure = null)
@@ -48,7 +48,13 @@ public static class SpiffeMtlsServiceCollectionExtensions
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, SpiffeAuthenticationHandler>(SpiffeAuthenticationDefaults.AuthenticationScheme, displayName: null, configureOptions: null);
-        services.PostConfigure<AuthenticationOptions>(o => o.DefaultScheme ??= SpiffeAuthenticationDefaults.AuthenticationScheme);
+        services.PostConfigure<AuthenticationOptions>(o =>
+        {
+            // Not the default authenticate scheme: the first middleware already sets the verified peer as the user, so
+            // requests skip a per-request authentication pass. Challenges and forbids still answer as Spiffe.
+            o.DefaultChallengeScheme ??= o.DefaultScheme ?? SpiffeAuthenticationDefaults.AuthenticationScheme;
+            o.DefaultForbidScheme ??= o.DefaultScheme ?? SpiffeAuthenticationDefaults.AuthenticationScheme;
+        });
         services.AddAuthorization();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, SpiffePeerRequirementHandler>());
         return services;

@@ -82,6 +82,17 @@ public sealed class KestrelMtlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Verified_peer_is_the_request_user_on_an_endpoint_without_any_policy()
+    {
+        await using var server = await MtlsTestServer.StartAsync(_source);
+        using var client = new TestClient(server.BaseAddress, Client("spiffe://example.org/ns/prod/sa/web"), _pki.Bundles());
+
+        string user = await client.Http.GetStringAsync("/api/user");
+
+        Assert.Equal("Spiffe:True:spiffe://example.org/ns/prod/sa/web", user);
+    }
+
+    [Fact]
     public async Task Every_new_connection_is_mutually_authenticated()
     {
         // runtime#123238: resumed TLS 1.3 sessions lost the client certificate; the server disables resumption.

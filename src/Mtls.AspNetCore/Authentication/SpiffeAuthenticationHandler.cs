@@ -24,16 +24,6 @@ public sealed class SpiffeAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        string value = id.ToString();
-        var identity = new ClaimsIdentity(
-            [
-                new Claim(ClaimTypes.NameIdentifier, value, ClaimValueTypes.String, ClaimsIssuer),
-                new Claim(ClaimTypes.Name, value, ClaimValueTypes.String, ClaimsIssuer),
-                new Claim(SpiffeClaimTypes.SpiffeId, value, ClaimValueTypes.String, ClaimsIssuer),
-                new Claim(SpiffeClaimTypes.TrustDomain, id.TrustDomain.Name, ClaimValueTypes.String, ClaimsIssuer),
-                new Claim(SpiffeClaimTypes.Path, id.Path, ClaimValueTypes.String, ClaimsIssuer),
-            ],
-            Scheme.Name);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(SpiffePrincipal.Create(id, Scheme.Name, ClaimsIssuer), Scheme.Name)));
     }
 }

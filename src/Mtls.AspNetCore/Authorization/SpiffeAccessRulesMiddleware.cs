@@ -1,3 +1,4 @@
+using Mtls.AspNetCore.Authentication;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -7,7 +8,8 @@ using Mtls.Telemetry;
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
-/// First in the pipeline: tags the request's activity with the peer's SPIFFE ID and applies the declarative rules of
+/// First in the pipeline: makes the verified peer the request's user, tags the request's activity with its SPIFFE ID
+/// and applies the declarative rules of
 /// <c>Spiffe:Authorization</c>. A denied request ends with a bare 403 (nothing for the peer to learn); the operator
 /// gets a log line with the peer, method, path and deciding rule.
 /// </summary>
@@ -19,6 +21,10 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
         if (peer is not null)
         {
             Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.ToString());
+
+            // The handshake already authenticated the peer: setting the user here spares every request the
+            // authentication handler's machinery (Spiffe is the challenge and forbid scheme, not the authenticate one).
+            context.User = SpiffePrincipal.Create(peer, SpiffeAuthenticationDefaults.AuthenticationScheme, SpiffeAuthenticationDefaults.AuthenticationScheme);
         }
 
         if (policy.IsEmpty)

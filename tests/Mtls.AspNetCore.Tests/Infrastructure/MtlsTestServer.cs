@@ -108,6 +108,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
             CountInvocation();
             return "pattern";
         }).RequireSpiffeIdMatching("spiffe://example.org/ns/*/sa/web");
+        app.MapGet("/api/user", (HttpContext context) =>
+            $"{context.User.Identity?.AuthenticationType}:{context.User.Identity?.IsAuthenticated}:{context.User.Identity?.Name}");
         app.MapGet("/api/claims", (HttpContext context) =>
         {
             CountInvocation();
