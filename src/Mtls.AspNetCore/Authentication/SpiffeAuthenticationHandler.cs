@@ -16,14 +16,11 @@ public sealed class SpiffeAuthenticationHandler(
     UrlEncoder encoder) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     /// <inheritdoc />
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        var id = Context.GetPeerSpiffeId();
-        if (id is null)
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
+        Task.FromResult(Context.Features.Get<ISpiffePeerFeature>() switch
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(SpiffePrincipal.Create(id, Scheme.Name, ClaimsIssuer), Scheme.Name)));
-    }
+            SpiffePeerFeature peer => peer.GetResult(Scheme.Name, ClaimsIssuer),
+            { } other => AuthenticateResult.Success(new AuthenticationTicket(SpiffePrincipal.Create(other.Id, Scheme.Name, ClaimsIssuer), Scheme.Name)),
+            null => AuthenticateResult.NoResult(),
+        });
 }

@@ -17,14 +17,18 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var peer = context.GetPeerSpiffeId();
+        var feature = context.Features.Get<ISpiffePeerFeature>();
+        var peer = feature?.Id;
         if (peer is not null)
         {
             Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.ToString());
 
-            // The handshake already authenticated the peer: setting the user here spares every request the
-            // authentication handler's machinery (Spiffe is the challenge and forbid scheme, not the authenticate one).
-            context.User = SpiffePrincipal.Create(peer, SpiffeAuthenticationDefaults.AuthenticationScheme, SpiffeAuthenticationDefaults.AuthenticationScheme);
+            // The handshake already authenticated the peer, so the user is set here from the connection's cached
+            // principal; an application with another default scheme still gets its own authentication on top.
+            if (feature is SpiffePeerFeature connection)
+            {
+                context.User = connection.Principal;
+            }
         }
 
         if (policy.IsEmpty)
