@@ -46,8 +46,8 @@ public static class SpiffeMtlsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
 
-        services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, SpiffeAuthenticationHandler>(SpiffeAuthenticationDefaults.AuthenticationScheme, displayName: null, configureOptions: null);
+        services.AddAuthentication(o => o.AddScheme<SpiffeAuthenticationHandler>(SpiffeAuthenticationDefaults.AuthenticationScheme, displayName: null));
+        services.TryAddTransient<SpiffeAuthenticationHandler>();
         services.PostConfigure<AuthenticationOptions>(o =>
         {
             // Not the default authenticate scheme: the first middleware already sets the verified peer as the user, so

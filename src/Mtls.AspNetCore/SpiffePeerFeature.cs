@@ -16,25 +16,23 @@ internal sealed class SpiffePeerFeature(SpiffeId id) : ISpiffePeerFeature
 
     public SpiffeId Id { get; } = id;
 
-    /// <summary>The peer as the request's user (scheme and issuer <c>Spiffe</c>).</summary>
-    internal ClaimsPrincipal Principal => _principal ??= SpiffePrincipal.Create(Id, SpiffeAuthenticationDefaults.AuthenticationScheme, SpiffeAuthenticationDefaults.AuthenticationScheme);
+    /// <summary>The peer as the request's user, of the <c>Spiffe</c> scheme.</summary>
+    internal ClaimsPrincipal Principal => _principal ??= SpiffePrincipal.Create(Id, SpiffeAuthenticationDefaults.AuthenticationScheme);
 
-    /// <summary>The authentication result for <paramref name="scheme"/>, reused while the scheme and issuer stay the same.</summary>
-    internal AuthenticateResult GetResult(string scheme, string issuer)
+    /// <summary>The authentication result for <paramref name="scheme"/>, reused while the scheme stays the same.</summary>
+    internal AuthenticateResult GetResult(string scheme)
     {
         // HTTP/2 requests of one connection may race here; both build equivalent results and a reference swap is atomic.
-        if (_result is { } cached && cached.Scheme == scheme && cached.Issuer == issuer)
+        if (_result is { } cached && cached.Scheme == scheme)
         {
             return cached.Result;
         }
 
-        var principal = scheme == SpiffeAuthenticationDefaults.AuthenticationScheme && issuer == SpiffeAuthenticationDefaults.AuthenticationScheme
-            ? Principal
-            : SpiffePrincipal.Create(Id, scheme, issuer);
+        var principal = scheme == SpiffeAuthenticationDefaults.AuthenticationScheme ? Principal : SpiffePrincipal.Create(Id, scheme);
         var result = AuthenticateResult.Success(new AuthenticationTicket(principal, scheme));
-        _result = new CachedResult(scheme, issuer, result);
+        _result = new CachedResult(scheme, result);
         return result;
     }
 
-    private sealed record CachedResult(string Scheme, string Issuer, AuthenticateResult Result);
+    private sealed record CachedResult(string Scheme, AuthenticateResult Result);
 }
