@@ -42,6 +42,29 @@ public sealed class WorkloadApiEndToEndTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_connection_that_outlives_rotations_still_reads_its_own_certificate()
+    {
+        // The source disposes a snapshot's certificates soon after it is replaced; the TLS context a live connection
+        // holds must not depend on them.
+        await using var server = await StartServerAsync();
+        using var client = new TestClient(server.BaseAddress, Client(), _pki.Bundles());
+        string before = await client.Http.GetStringAsync("/api/local-certificate");
+
+        for (int rotation = 1; rotation <= 3; rotation++)
+        {
+            int served = server.Logs.WithEvent("ServerServingSvid").Count;
+            _agent.Rotate();
+            await server.Logs.WaitUntilAsync(entries => entries.Count(e => e.EventName == "ServerServingSvid") > served, Timeout);
+        }
+
+        var response = await client.Http.GetAsync("/api/local-certificate");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(before, await response.Content.ReadAsStringAsync());
+        Assert.Single(client.ServerSerials);
+    }
+
+    [Fact]
     public async Task Health_is_degraded_while_the_agent_is_unreachable()
     {
         await using var server = await StartServerAsync(health: true);

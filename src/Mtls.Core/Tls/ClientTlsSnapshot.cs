@@ -32,8 +32,7 @@ internal sealed class ClientTlsSnapshot
         Rule = rule;
         Verifier = new X509SvidVerifier(context.Bundles, time);
 
-        // offline: true keeps SslStream from fetching AIA intermediates or OCSP data while building our own chain.
-        _certificateContext = SslStreamCertificateContext.Create(svid.Certificate, [.. svid.Intermediates], offline: true);
+        _certificateContext = TlsCertificateContext.Create(svid);
 
         // SslStream builds the server's chain before calling back: trusting every bundle's roots (and never the
         // system store or the network) lets PeerVerification reuse that chain when it ends in the server's own

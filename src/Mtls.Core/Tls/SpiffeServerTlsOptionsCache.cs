@@ -129,7 +129,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
 
         var options = new SslServerAuthenticationOptions
         {
-            ServerCertificateContext = SslStreamCertificateContext.Create(svid.Certificate, [.. svid.Intermediates], offline: true),
+            ServerCertificateContext = TlsCertificateContext.Create(svid),
             ClientCertificateRequired = true,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = chainPolicy,

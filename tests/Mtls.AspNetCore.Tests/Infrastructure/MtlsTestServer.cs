@@ -108,6 +108,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
             CountInvocation();
             return "pattern";
         }).RequireSpiffeIdMatching("spiffe://example.org/ns/*/sa/web");
+        app.MapGet("/api/local-certificate", (HttpContext context) =>
+            context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.ISslStreamFeature>()?.SslStream.LocalCertificate?.GetSerialNumberString() ?? "none");
         app.MapGet("/api/user", (HttpContext context) =>
             $"{context.User.Identity?.AuthenticationType}:{context.User.Identity?.IsAuthenticated}:{context.User.Identity?.Name}");
         app.MapGet("/api/claims", (HttpContext context) =>
