@@ -71,7 +71,11 @@ internal static class RotationUnderLoad
                     Interlocked.Increment(ref requests);
                     if (!response.IsSuccessStatusCode)
                     {
-                        Interlocked.Increment(ref failed);
+                        if (Interlocked.Increment(ref failed) <= 3)
+                        {
+                            Console.Error.WriteLine($"failed request during rotation: HTTP {(int)response.StatusCode}");
+                        }
+
                         continue;
                     }
 
@@ -84,10 +88,13 @@ internal static class RotationUnderLoad
                 {
                     break;
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or System.Security.Authentication.AuthenticationException)
                 {
                     Interlocked.Increment(ref requests);
-                    Interlocked.Increment(ref failed);
+                    if (Interlocked.Increment(ref failed) <= 3)
+                    {
+                        Console.Error.WriteLine($"failed request during rotation: {e.GetType().Name}: {e.Message} {e.InnerException?.GetType().Name}: {e.InnerException?.Message}");
+                    }
                 }
             }
         }
