@@ -1,3 +1,4 @@
+using Mtls.Files;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Mtls.Sources;
@@ -8,8 +9,9 @@ namespace Mtls.AspNetCore.Health;
 
 /// <summary>
 /// Reports the served SVID: Unhealthy when there is none or it has expired; Degraded once it is past its rotation
-/// point (half its lifetime, when SPIRE rotates) and has not been replaced, or while a Workload API source cannot
-/// reach the agent (the last good SVID is still served); Healthy otherwise.
+/// point and has not been replaced (half its lifetime, when SPIRE rotates; two thirds for files, when
+/// csi-driver-spiffe renews), while a Workload API source cannot reach the agent, or while the files on disk do not
+/// form a valid SVID (the last good SVID is still served in both cases); Healthy otherwise.
 /// </summary>
 internal sealed class SpiffeHealthCheck(IX509Source source, IOptions<SpiffeMtlsOptions> options, TimeProvider time) : IHealthCheck
 {
@@ -34,7 +36,8 @@ internal sealed class SpiffeHealthCheck(IX509Source source, IOptions<SpiffeMtlsO
             return Task.FromResult(HealthCheckResult.Unhealthy($"X509-SVID {svid.Id} expired at {svid.NotAfter:u}", data: data));
         }
 
-        var rotationPoint = svid.NotBefore + ((svid.NotAfter - svid.NotBefore) / 2);
+        double rotationFraction = source is FileX509Source ? 2.0 / 3 : 0.5;
+        var rotationPoint = svid.NotBefore + ((svid.NotAfter - svid.NotBefore) * rotationFraction);
         if (now >= rotationPoint)
         {
             return Task.FromResult(HealthCheckResult.Degraded($"X509-SVID {svid.Id} is past its rotation point ({rotationPoint:u}) and has not been rotated", data: data));
@@ -47,6 +50,14 @@ internal sealed class SpiffeHealthCheck(IX509Source source, IOptions<SpiffeMtlsO
                 $"Workload API agent at {workloadApi.Address} unreachable ({workloadApi.State}); serving the last X509-SVID {svid.Id}",
                 workloadApi.LastError,
                 data));
+        }
+
+        if (source is FileX509Source { LastError: { } fileError } files)
+        {
+            data["source_error"] = fileError;
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"the SVID files in {files.Directory} are not usable ({fileError}); serving the last X509-SVID {svid.Id}",
+                data: data));
         }
 
         return Task.FromResult(HealthCheckResult.Healthy($"X509-SVID {svid.Id} valid until {svid.NotAfter:u}", data));

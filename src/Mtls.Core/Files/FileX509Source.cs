@@ -51,6 +51,9 @@ public sealed class FileX509Source : IX509Source, IDisposable
         _timer = _time.CreateTimer(_ => Reload(), null, _options.PollInterval, _options.PollInterval);
     }
 
+    /// <summary>The directory the files are read from (absolute).</summary>
+    public string Directory => _options.Directory;
+
     /// <summary>Why the last load attempt failed, or null when the files currently on disk are loaded.</summary>
     public string? LastError { get; private set; }
 
@@ -104,7 +107,7 @@ public sealed class FileX509Source : IX509Source, IDisposable
             }
 
             EnsureWatcher();
-            if (!Directory.Exists(_options.Directory))
+            if (!System.IO.Directory.Exists(_options.Directory))
             {
                 LastError = $"directory {_options.Directory} does not exist";
                 _loaded = [];
@@ -193,7 +196,7 @@ public sealed class FileX509Source : IX509Source, IDisposable
 
     private void EnsureWatcher()
     {
-        if (_watcher is not null || !Directory.Exists(_options.Directory))
+        if (_watcher is not null || !System.IO.Directory.Exists(_options.Directory))
         {
             return;
         }
