@@ -43,8 +43,9 @@ public sealed class PeerAccessPolicy
     /// <summary>Decides a request from <paramref name="peer"/> (null: no verified peer).</summary>
     public PeerAccessDecision Evaluate(SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
     {
-        var audit = FirstMatch(_audit, peer, method, path);
-        var deny = FirstMatch(_deny, peer, method, path);
+        int methodBit = MethodCondition.BitOf(method);
+        var audit = FirstMatch(_audit, peer, methodBit, method, path);
+        var deny = FirstMatch(_deny, peer, methodBit, method, path);
         if (deny is not null)
         {
             return new PeerAccessDecision(false, deny, audit);
@@ -55,15 +56,15 @@ public sealed class PeerAccessPolicy
             return new PeerAccessDecision(true, null, audit);
         }
 
-        var allow = FirstMatch(_allow, peer, method, path);
+        var allow = FirstMatch(_allow, peer, methodBit, method, path);
         return new PeerAccessDecision(allow is not null, allow, audit);
     }
 
-    private static PeerAccessRule? FirstMatch(PeerAccessRule[] rules, SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
+    private static PeerAccessRule? FirstMatch(PeerAccessRule[] rules, SpiffeId? peer, int methodBit, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
     {
         foreach (var rule in rules)
         {
-            if (rule.IsMatch(peer, method, path))
+            if (rule.IsMatch(peer, methodBit, method, path))
             {
                 return rule;
             }

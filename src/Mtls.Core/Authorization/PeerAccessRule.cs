@@ -16,8 +16,8 @@ public sealed class PeerAccessRule
     private readonly SpiffeIdPattern?[] _notPrincipals;
     private readonly PeerAccessPattern[] _paths;
     private readonly PeerAccessPattern[] _notPaths;
-    private readonly PeerAccessPattern[] _methods;
-    private readonly PeerAccessPattern[] _notMethods;
+    private readonly MethodCondition _methods;
+    private readonly MethodCondition _notMethods;
 
     /// <summary>Creates a rule.</summary>
     /// <param name="name">The rule's name, reported in decisions, logs and metrics.</param>
@@ -49,10 +49,10 @@ public sealed class PeerAccessRule
         Action = action;
         _principals = ParsePrincipals(principals, "principal");
         _notPrincipals = ParsePrincipals(notPrincipals, "notPrincipal");
-        _paths = ParsePatterns(paths, "path", requireSlash: true);
-        _notPaths = ParsePatterns(notPaths, "notPath", requireSlash: true);
-        _methods = ParsePatterns(methods, "method", requireSlash: false);
-        _notMethods = ParsePatterns(notMethods, "notMethod", requireSlash: false);
+        _paths = ParsePaths(paths, "path");
+        _notPaths = ParsePaths(notPaths, "notPath");
+        _methods = MethodCondition.Parse(methods, "method");
+        _notMethods = MethodCondition.Parse(notMethods, "notMethod");
     }
 
     /// <summary>The rule's name.</summary>
@@ -62,12 +62,16 @@ public sealed class PeerAccessRule
     public PeerAccessAction Action { get; }
 
     /// <summary>True when the rule matches a request from <paramref name="peer"/> (null: no verified peer).</summary>
-    public bool IsMatch(SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
+    public bool IsMatch(SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path) =>
+        IsMatch(peer, MethodCondition.BitOf(method), method, path);
+
+    /// <summary>Like the public overload, with the method already classified once for the whole policy.</summary>
+    internal bool IsMatch(SpiffeId? peer, int methodBit, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
     {
         // Every condition must hold, so the order is free: the cheap method and path checks go first, and most
         // rules are rejected before a principal pattern is walked.
-        if ((_methods.Length > 0 && !Any(_methods, method))
-            || Any(_notMethods, method)
+        if ((!_methods.IsEmpty && !_methods.IsMatch(methodBit, method))
+            || (!_notMethods.IsEmpty && _notMethods.IsMatch(methodBit, method))
             || (_paths.Length > 0 && !Any(_paths, path))
             || Any(_notPaths, path))
         {
@@ -115,10 +119,10 @@ public sealed class PeerAccessRule
                 ? pattern
                 : throw new ArgumentException($"{what} '{v}' is not a SPIFFE ID, a SPIFFE ID pattern or '*'", nameof(values)))];
 
-    private static PeerAccessPattern[] ParsePatterns(IEnumerable<string>? values, string what, bool requireSlash) =>
+    private static PeerAccessPattern[] ParsePaths(IEnumerable<string>? values, string what) =>
         values is null
             ? []
-            : [.. values.Select(v => requireSlash && v is not null && !v.StartsWith('/') && !v.StartsWith('*')
+            : [.. values.Select(v => v is not null && !v.StartsWith('/') && !v.StartsWith('*')
                 ? throw new ArgumentException($"{what} '{v}' must start with '/' or '*'", nameof(values))
                 : PeerAccessPattern.Parse(v!, what))];
 }

@@ -61,6 +61,33 @@ public sealed class PeerAccessPolicyTests
         Assert.Equal(matches, rule.IsMatch(Web, "GET", path));
     }
 
+    [Theory]
+    [InlineData("GET", "GET", true)]
+    [InlineData("GET", "get", true)]
+    [InlineData("GET", "POST", false)]
+    [InlineData("PURGE", "PURGE", true)]
+    [InlineData("PURGE", "purge", true)]
+    [InlineData("PURGE", "GET", false)]
+    [InlineData("*", "PROPFIND", true)]
+    [InlineData("*", "DELETE", true)]
+    public void Methods_match_standard_and_custom_names_ignoring_case(string pattern, string method, bool matches)
+    {
+        var rule = new PeerAccessRule("r", PeerAccessAction.Allow, methods: [pattern]);
+
+        Assert.Equal(matches, rule.IsMatch(Web, method, "/"));
+        Assert.Equal(matches, new PeerAccessPolicy([rule]).Evaluate(Web, method, "/").IsAllowed);
+    }
+
+    [Fact]
+    public void Not_methods_exclude_standard_and_custom_names()
+    {
+        var rule = new PeerAccessRule("r", PeerAccessAction.Allow, notMethods: ["DELETE", "PURGE"]);
+
+        Assert.True(rule.IsMatch(Web, "GET", "/"));
+        Assert.False(rule.IsMatch(Web, "delete", "/"));
+        Assert.False(rule.IsMatch(Web, "PURGE", "/"));
+    }
+
     [Fact]
     public void Not_fields_exclude_what_they_name()
     {
