@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
+
+using Mtls.LoadTest.Servers;
 
 namespace Mtls.LoadTest.Load;
 
@@ -29,19 +30,9 @@ internal static class ClientFactory
     /// </summary>
     internal static Func<bool, HttpMessageHandler> RawMutualTls(string directory)
     {
-        using var leaf = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"));
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(Path.Combine(directory, "tls.crt"));
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(Path.Combine(directory, "ca.crt"));
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        policy.CustomTrustStore.AddRange(roots);
-        var context = SslStreamCertificateContext.Create(X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null), [.. chain.Skip(1)], offline: true);
+        var certificates = StaticCertificates.Load(directory);
+        var policy = certificates.Policy;
+        var context = SslStreamCertificateContext.Create(certificates.Leaf, certificates.Intermediates, offline: true);
         return retireConnections => new SocketsHttpHandler
         {
             UseProxy = false,

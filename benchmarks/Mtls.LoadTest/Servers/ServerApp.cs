@@ -1,5 +1,4 @@
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -49,25 +48,14 @@ internal static class ServerApp
     /// <summary>Kestrel mTLS with static certificates and a custom-root chain policy, and no SPIFFE logic at all.</summary>
     private static void UseRawMutualTls(ListenOptions listen, string directory)
     {
-        var leaf = X509Certificate2.CreateFromPemFile(Path.Combine(directory, "tls.crt"), Path.Combine(directory, "tls.key"));
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(Path.Combine(directory, "tls.crt"));
-        var roots = new X509Certificate2Collection();
-        roots.ImportFromPemFile(Path.Combine(directory, "ca.crt"));
-        var policy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        policy.CustomTrustStore.AddRange(roots);
+        var certificates = StaticCertificates.Load(directory);
         listen.UseHttps(new HttpsConnectionAdapterOptions
         {
-            ServerCertificate = leaf,
-            ServerCertificateChain = [.. chain.Skip(1)],
+            ServerCertificate = certificates.Leaf,
+            ServerCertificateChain = certificates.Intermediates,
             ClientCertificateMode = ClientCertificateMode.RequireCertificate,
             ClientCertificateValidation = (_, _, errors) => errors == SslPolicyErrors.None,
-            OnAuthenticate = (_, options) => options.CertificateChainPolicy = policy,
+            OnAuthenticate = (_, options) => options.CertificateChainPolicy = certificates.Policy,
         });
     }
 }
