@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Mtls.AspNetCore;
+using Mtls.Hosting;
 using Mtls.Http;
 
 namespace Shop;
@@ -31,8 +31,9 @@ public static class FrontendServer
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         logging?.Invoke(builder.Logging);
         builder.WebHost.UseUrls(url);
-        // The identity is for outgoing calls; the public endpoint is not mTLS (start small: only service-to-service).
-        builder.Services.AddSpiffeMtls(o => o.AllEndpoints = false);
+        // The identity is for outgoing calls only: the source without the Kestrel part, so the public endpoint stays
+        // plain HTTP (start small: only service-to-service).
+        builder.Services.AddSpiffeX509Source();
         builder.Services.AddOrdersClient(orders, connection);
 
         var app = builder.Build();

@@ -8,11 +8,12 @@ public static class SpiffeHttpContextExtensions
 {
     /// <summary>
     /// The SPIFFE ID the TLS handshake verified for the peer of this request's connection, or null when the
-    /// connection is not SPIFFE mTLS. Reads a connection feature: no certificate is parsed or chain built.
+    /// connection is not SPIFFE mTLS. Reads the Kestrel part's own connection feature (re-checked for this request by
+    /// the connection check), never a claim: no certificate is parsed or chain built.
     /// </summary>
     public static SpiffeId? GetPeerSpiffeId(this HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Features.Get<ISpiffePeerFeature>()?.Id;
+        return (context.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
     }
 }

@@ -1,46 +1,19 @@
 using Mtls.Authorization;
-using Mtls.Files;
-using Mtls.Sources;
 
 namespace Mtls.AspNetCore;
 
 /// <summary>
-/// Settings of <c>AddSpiffeMtls</c>, bound from the <c>Spiffe</c> configuration section and then from the
-/// delegate. Validated at startup: an invalid value stops the application with a message naming its key.
+/// Settings of the server side of <c>AddSpiffeMtls</c> (Kestrel, connections, the rule set), bound from the
+/// <c>Spiffe</c> configuration section and then from the delegate. Validated at startup: an invalid value stops
+/// the application with a message naming its key. Where the identity comes from is
+/// <see cref="Hosting.SpiffeX509SourceOptions"/>, bound from the same section.
 /// </summary>
 public sealed class SpiffeMtlsOptions
 {
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "Spiffe";
 
-    /// <summary>The environment variable read when <see cref="EndpointSocket"/> is unset.</summary>
-    public const string EndpointSocketVariable = "SPIFFE_ENDPOINT_SOCKET";
-
-    /// <summary>Where the identity comes from (<c>Spiffe:Source</c>); default <see cref="SpiffeSourceKind.WorkloadApi"/>.</summary>
-    public SpiffeSourceKind Source { get; set; } = SpiffeSourceKind.WorkloadApi;
-
-    /// <summary>
-    /// The Workload API address (<c>Spiffe:EndpointSocket</c>), e.g. <c>unix:///run/spire/agent.sock</c>; unset:
-    /// the <c>SPIFFE_ENDPOINT_SOCKET</c> environment variable.
-    /// </summary>
-    public string? EndpointSocket { get; set; }
-
-    /// <summary>
-    /// Where the files of <see cref="SpiffeSourceKind.Files"/> are (<c>Spiffe:Files:Directory</c>,
-    /// <c>CertificateFileName</c> default <c>tls.crt</c>, <c>KeyFileName</c> default <c>tls.key</c>,
-    /// <c>BundleFileName</c> default <c>ca.crt</c>, a name in the directory or an absolute path, and
-    /// <c>PollInterval</c> default 1 s). Read only when <see cref="Source"/> is <see cref="SpiffeSourceKind.Files"/>.
-    /// </summary>
-    public FileX509SourceOptions Files { get; } = new();
-
-    /// <summary>
-    /// This workload's trust domain (<c>Spiffe:TrustDomain</c>). When set, an SVID outside it is never served, and
-    /// it is the trust domain admitted at the handshake unless <see cref="AuthorizedTrustDomains"/> says otherwise.
-    /// </summary>
-    public string? TrustDomain { get; set; }
-
-    /// <summary>Serve the SVID carrying this hint (<c>Spiffe:SvidHint</c>); unset: the source's default SVID.</summary>
-    public string? SvidHint { get; set; }
+    private readonly List<SpiffeEndpointExemption> _exemptions = [];
 
     /// <summary>
     /// Trust domains whose peers may complete the TLS handshake (<c>Spiffe:AuthorizedTrustDomains</c>), e.g. our
@@ -55,46 +28,54 @@ public sealed class SpiffeMtlsOptions
     public Authorizer? HandshakeAuthorizer { get; set; }
 
     /// <summary>
-    /// When true (default, <c>Spiffe:AllEndpoints</c>), every Kestrel endpoint configured after <c>AddSpiffeMtls</c>
-    /// (URLs, <c>Kestrel:Endpoints</c>, <c>Listen*</c>) speaks mTLS, whatever its URL scheme. When false, only
-    /// endpoints that call <c>ListenOptions.UseSpiffeMtls()</c> do.
+    /// When true (default, <c>Spiffe:AllEndpoints</c>), every Kestrel endpoint speaks mTLS, whatever its URL scheme,
+    /// unless its port is exempted with <see cref="ExemptPort"/>. When false, only endpoints that call
+    /// <c>ListenOptions.UseSpiffeMtls()</c> do. Either way, once the server has bound its addresses, an endpoint
+    /// that is neither mTLS nor exempted stops startup.
     /// </summary>
     public bool AllEndpoints { get; set; } = true;
-
-    /// <summary>How long startup waits for the first SVID (<c>Spiffe:StartupTimeout</c>); default 30 s.</summary>
-    public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The TLS handshake timeout (<c>Spiffe:HandshakeTimeout</c>); default 10 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a connection may serve requests (<c>Spiffe:MaxConnectionAge</c>); default 10 minutes. A request on an
+    /// older connection is still served, and the connection is then closed gracefully (HTTP/1.1 <c>Connection:
+    /// close</c>, HTTP/2 GOAWAY), so clients reconnect with a fresh handshake against the current SVIDs and bundles.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns the bound off.
+    /// </summary>
+    public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>The declarative authorization rules (<c>Spiffe:Authorization:Rules</c>).</summary>
     public SpiffeAuthorizationRulesOptions Authorization { get; } = new();
 
-    /// <summary>The source given to <see cref="UseSource"/>, if any.</summary>
-    internal IX509Source? CustomSource { get; private set; }
+    /// <summary>The ports opted out of mTLS with <see cref="ExemptPort"/>.</summary>
+    public IReadOnlyList<SpiffeEndpointExemption> Exemptions => _exemptions;
 
     /// <summary>
-    /// Takes the identity from the files in <paramref name="directory"/> (by default cert-manager csi-driver-spiffe's
-    /// <c>tls.crt</c>, <c>tls.key</c> and <c>ca.crt</c>; <paramref name="configure"/> changes names and polling, e.g.
-    /// <c>f => f.UseSpiffeHelperNames()</c>).
+    /// Opts the Kestrel endpoint on <paramref name="port"/> out of mTLS, by name, e.g. a plaintext port for kubelet
+    /// probes: <c>o.ExemptPort(8081, "kubelet-probes", "/healthz")</c>. Requests there have no SPIFFE peer (rules and
+    /// policies see none); when <paramref name="paths"/> are given, every other path answers 404 there.
     /// </summary>
-    public SpiffeMtlsOptions UseFiles(string directory, Action<FileX509SourceOptions>? configure = null)
+    /// <param name="port">The endpoint's port (fixed: a dynamic port 0 cannot be exempted).</param>
+    /// <param name="name">Why it is exempt; shown in logs and startup messages.</param>
+    /// <param name="paths">The only paths served there (exact, compared as routing does); none: every path.</param>
+    public SpiffeMtlsOptions ExemptPort(int port, string name, params string[] paths)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        Files.Directory = directory;
-        configure?.Invoke(Files);
-        Source = SpiffeSourceKind.Files;
-        return this;
-    }
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(paths);
+        foreach (string path in paths)
+        {
+            if (string.IsNullOrEmpty(path) || path[0] != '/')
+            {
+                throw new ArgumentException($"exempt path '{path}' must start with '/'", nameof(paths));
+            }
+        }
 
-    /// <summary>
-    /// Takes the identity from <paramref name="source"/> (e.g. an <see cref="InMemoryX509Source"/>) instead of the
-    /// Workload API. The application's service provider disposes it at shutdown.
-    /// </summary>
-    public SpiffeMtlsOptions UseSource(IX509Source source)
-    {
-        CustomSource = source ?? throw new ArgumentNullException(nameof(source));
-        Source = SpiffeSourceKind.Custom;
+        _exemptions.RemoveAll(e => e.Port == port);
+        _exemptions.Add(new SpiffeEndpointExemption(port, name, [.. paths]));
         return this;
     }
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Mtls.Files;
+using Mtls.Hosting;
 using Mtls.Identity;
 
 namespace Mtls.AspNetCore;
@@ -13,26 +13,6 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!Enum.IsDefined(options.Source))
-        {
-            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi, Files or Custom)");
-        }
-
-        if (options.EndpointSocket is not null && SpiffeSourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
-        {
-            failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
-        }
-
-        if (options.Source == SpiffeSourceKind.Files)
-        {
-            ValidateFiles(options.Files, failures);
-        }
-
-        if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out _))
-        {
-            failures.Add($"{Section}:TrustDomain '{options.TrustDomain}' is not a valid trust domain name (e.g. example.org)");
-        }
-
         for (int i = 0; i < options.AuthorizedTrustDomains.Count; i++)
         {
             string? value = options.AuthorizedTrustDomains[i];
@@ -42,14 +22,14 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
             }
         }
 
-        if (options.StartupTimeout <= TimeSpan.Zero)
-        {
-            failures.Add($"{Section}:StartupTimeout must be positive, not {options.StartupTimeout}");
-        }
-
         if (options.HandshakeTimeout <= TimeSpan.Zero)
         {
             failures.Add($"{Section}:HandshakeTimeout must be positive, not {options.HandshakeTimeout}");
+        }
+
+        if (options.MaxConnectionAge <= TimeSpan.Zero && options.MaxConnectionAge != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{Section}:MaxConnectionAge must be positive (or {Timeout.InfiniteTimeSpan} for no bound), not {options.MaxConnectionAge}");
         }
 
         for (int i = 0; i < options.Authorization.Rules.Count; i++)
@@ -60,32 +40,10 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
             }
             catch (ArgumentException e)
             {
-                failures.Add($"{Section}:Authorization:Rules:{i}: {StripParameter(e)}");
+                failures.Add($"{Section}:Authorization:Rules:{i}: {SpiffeX509SourceOptionsValidator.StripParameter(e)}");
             }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
-
-    private static void ValidateFiles(FileX509SourceOptions files, List<string> failures)
-    {
-        if (string.IsNullOrWhiteSpace(files.Directory))
-        {
-            failures.Add($"{Section}:Files:Directory is required when {Section}:Source is Files: the directory holding the SVID files (e.g. /var/run/secrets/spiffe.io)");
-            return;
-        }
-
-        try
-        {
-            files.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            // The source's own check names the property; the key is what the operator sets.
-            failures.Add($"{Section}:Files:{e.ParamName}: {StripParameter(e)}");
-        }
-    }
-
-    private static string StripParameter(ArgumentException e) =>
-        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
 }

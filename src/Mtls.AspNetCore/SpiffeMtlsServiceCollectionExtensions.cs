@@ -1,14 +1,13 @@
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Kestrel;
-using Mtls.Sources;
+using Mtls.Hosting;
 
 namespace Mtls.AspNetCore;
 
@@ -16,47 +15,54 @@ namespace Mtls.AspNetCore;
 public static class SpiffeMtlsServiceCollectionExtensions
 {
     /// <summary>
-    /// Makes Kestrel speak mTLS with this workload's X509-SVID and authorize peers by SPIFFE ID. Binds
-    /// <see cref="SpiffeMtlsOptions"/> from the <c>Spiffe</c> configuration section, then applies
-    /// <paramref name="configure"/>; validates them at startup; registers the identity source (the Workload API by
-    /// default; an <see cref="IX509Source"/> registered by the application always wins) and waits for its first SVID
-    /// before the server starts; applies mTLS to every Kestrel endpoint (see <see cref="SpiffeMtlsOptions.AllEndpoints"/>);
-    /// adds the <c>Spiffe</c> authentication scheme (the challenge and forbid scheme unless another is set; the verified peer becomes the request's user), the SPIFFE
-    /// authorization requirements, and the declarative rules of <c>Spiffe:Authorization</c> in front of the pipeline.
+    /// The one-liner: <see cref="SpiffeX509SourceServiceCollectionExtensions.AddSpiffeX509Source(IServiceCollection, Action{SpiffeX509SourceOptions}?)"/>
+    /// (the identity source and its startup wait), <see cref="AddSpiffeKestrel"/> (mTLS on every Kestrel endpoint,
+    /// checked once bound; per-request connection checks; the rule set of <c>Spiffe:Authorization</c>), and
+    /// <c>AddAuthentication().AddSpiffe()</c> with the SPIFFE authorization requirements. The verified peer is the
+    /// user only for policies and endpoints that name the <c>Spiffe</c> scheme (the SPIFFE requirements do), unless
+    /// the application makes it the default scheme. Calling it again only adds <paramref name="configure"/>.
     /// </summary>
     public static IServiceCollection AddSpiffeMtls(this IServiceCollection services, Action<SpiffeMtlsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var optionsBuilder = services.AddOptions<SpiffeMtlsOptions>().BindConfiguration(SpiffeMtlsOptions.SectionName).ValidateOnStart();
+        services.AddSpiffeX509Source();
+        services.AddSpiffeKestrel(configure);
+        services.AddAuthentication().AddSpiffe();
+        services.AddAuthorization();
+        return services;
+    }
+
+    /// <summary>
+    /// The Kestrel part: every endpoint speaks SPIFFE mTLS (or is exempt by port, see
+    /// <see cref="SpiffeMtlsOptions.ExemptPort"/>), which is checked once the server has bound (an uncovered endpoint
+    /// stops startup); every request re-checks its connection's peer and is refused unless its endpoint is covered;
+    /// connections age out; the rule set of <c>Spiffe:Authorization</c> runs before routing. Binds
+    /// <see cref="SpiffeMtlsOptions"/> from the <c>Spiffe</c> section, then applies <paramref name="configure"/>. Needs
+    /// an identity source (<c>AddSpiffeX509Source</c>, which it adds when missing). Calling it again only adds
+    /// <paramref name="configure"/>.
+    /// </summary>
+    public static IServiceCollection AddSpiffeKestrel(this IServiceCollection services, Action<SpiffeMtlsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSpiffeX509Source();
+        if (!services.Any(d => d.ServiceType == typeof(SpiffeServerTls)))
+        {
+            // Configuration is bound before any delegate runs, so that code overrides it.
+            services.AddOptions<SpiffeMtlsOptions>().BindConfiguration(SpiffeMtlsOptions.SectionName).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeMtlsOptions>, SpiffeMtlsOptionsValidator>());
+            services.AddSingleton<SpiffeServerTls>();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
+            services.AddHttpContextAccessor();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SpiffePeerRequirementHandler>());
+        }
+
         if (configure is not null)
         {
-            optionsBuilder.Configure(configure);
+            services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(SpiffeServerTls)))
-        {
-            return services;
-        }
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeMtlsOptions>, SpiffeMtlsOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IX509Source>(SpiffeSourceFactory.Create);
-        services.AddSingleton<SpiffeServerTls>();
-        services.AddHostedService<SpiffeSourceStartup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
-
-        services.AddAuthentication(o => o.AddScheme<SpiffeAuthenticationHandler>(SpiffeAuthenticationDefaults.AuthenticationScheme, displayName: null));
-        services.TryAddTransient<SpiffeAuthenticationHandler>();
-        services.PostConfigure<AuthenticationOptions>(o =>
-        {
-            // Not the default authenticate scheme: the first middleware already sets the verified peer as the user, so
-            // requests skip a per-request authentication pass. Challenges and forbids still answer as Spiffe.
-            o.DefaultChallengeScheme ??= o.DefaultScheme ?? SpiffeAuthenticationDefaults.AuthenticationScheme;
-            o.DefaultForbidScheme ??= o.DefaultScheme ?? SpiffeAuthenticationDefaults.AuthenticationScheme;
-        });
-        services.AddAuthorization();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, SpiffePeerRequirementHandler>());
         return services;
     }
 }

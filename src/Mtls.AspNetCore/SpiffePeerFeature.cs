@@ -1,38 +1,61 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
-using Mtls.AspNetCore.Authentication;
 using Mtls.Identity;
+using Mtls.Sources;
+using Mtls.Tls;
 
 namespace Mtls.AspNetCore;
 
 /// <summary>
-/// The verified peer of one connection. Its principal and authentication result are built once per connection,
-/// not per request: every request on the connection comes from the same verified peer.
+/// The verified peer of one mTLS connection. Only this type, set by the Kestrel part after a SPIFFE handshake, is
+/// trusted as a peer: authentication and the SPIFFE requirements ignore any other <see cref="ISpiffePeerFeature"/>
+/// and every claim. Each request re-checks it (<see cref="Check"/>) before it is used.
 /// </summary>
-internal sealed class SpiffePeerFeature(SpiffeId id) : ISpiffePeerFeature
+internal sealed class SpiffePeerFeature(VerifiedPeer verified) : ISpiffePeerFeature
 {
-    private ClaimsPrincipal? _principal;
-    private CachedResult? _result;
+    private object? _checkedContext;
+    private object? _checkedBundle = verified.Bundle;
+    private volatile bool _refused;
 
-    public SpiffeId Id { get; } = id;
+    public SpiffeId Id => verified.Id;
 
-    /// <summary>The peer as the request's user, of the <c>Spiffe</c> scheme.</summary>
-    internal ClaimsPrincipal Principal => _principal ??= SpiffePrincipal.Create(Id, SpiffeAuthenticationDefaults.AuthenticationScheme);
-
-    /// <summary>The authentication result for <paramref name="scheme"/>, reused while the scheme stays the same.</summary>
-    internal AuthenticateResult GetResult(string scheme)
+    /// <summary>
+    /// Whether the peer is still valid for a request now: its SVID chain has not expired, and it still verifies
+    /// against the current bundle of its trust domain. The chain is verified again only when that bundle has changed
+    /// since the last check, so a request normally costs a clock read and two reference compares. Once refused, the
+    /// connection stays refused.
+    /// </summary>
+    internal SpiffePeerValidity Check(IX509Source source, TimeProvider time)
     {
-        // HTTP/2 requests of one connection may race here; both build equivalent results and a reference swap is atomic.
-        if (_result is { } cached && cached.Scheme == scheme)
+        if (_refused)
         {
-            return cached.Result;
+            return SpiffePeerValidity.Revoked;
         }
 
-        var principal = scheme == SpiffeAuthenticationDefaults.AuthenticationScheme ? Principal : SpiffePrincipal.Create(Id, scheme);
-        var result = AuthenticateResult.Success(new AuthenticationTicket(principal, scheme));
-        _result = new CachedResult(scheme, result);
-        return result;
-    }
+        if (time.GetUtcNow() >= verified.NotAfter)
+        {
+            _refused = true;
+            return SpiffePeerValidity.Expired;
+        }
 
-    private sealed record CachedResult(string Scheme, AuthenticateResult Result);
+        var context = source.Current;
+        if (ReferenceEquals(context, Volatile.Read(ref _checkedContext)))
+        {
+            return SpiffePeerValidity.Valid;
+        }
+
+        var bundle = context?.Bundles.GetX509Bundle(verified.Id.TrustDomain);
+        if (!ReferenceEquals(bundle, Volatile.Read(ref _checkedBundle)))
+        {
+            // Concurrent HTTP/2 requests may both verify; each reaches the same verdict.
+            if (context is null || bundle is null || !verified.Reverify(context.Bundles, time))
+            {
+                _refused = true;
+                return SpiffePeerValidity.Revoked;
+            }
+
+            Volatile.Write(ref _checkedBundle, bundle);
+        }
+
+        Volatile.Write(ref _checkedContext, context);
+        return SpiffePeerValidity.Valid;
+    }
 }

@@ -1,8 +1,12 @@
+using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Mtls.AspNetCore.Authorization;
+using Mtls.Hosting;
 using Mtls.Identity;
 using Mtls.Sources;
 using Mtls.Tls;
@@ -10,43 +14,95 @@ using Mtls.Tls;
 namespace Mtls.AspNetCore;
 
 /// <summary>
-/// The server's TLS state shared by every mTLS endpoint: the source, what the handshake admits, and one
-/// <see cref="SpiffeServerTlsOptionsCache"/> per endpoint (endpoints differ only in their ALPN protocols).
+/// The server's TLS state shared by every endpoint: the source, what the handshake admits, one
+/// <see cref="SpiffeServerTlsOptionsCache"/> per mTLS endpoint (endpoints differ only in their ALPN protocols), and
+/// the register of endpoints the Kestrel part covers (mTLS or exempt), which the coverage check compares with what
+/// Kestrel bound.
 /// </summary>
 internal sealed class SpiffeServerTls : IDisposable
 {
-    private readonly IX509Source _source;
     private readonly SpiffeServerTlsSettings _settings;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly List<SpiffeServerTlsOptionsCache> _caches = [];
-    private readonly HashSet<ListenOptions> _endpoints = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ListenOptions, SpiffeEndpointExemption?> _endpoints = new(ReferenceEqualityComparer.Instance);
 
-    public SpiffeServerTls(IX509Source source, IOptions<SpiffeMtlsOptions> options, TimeProvider time, ILoggerFactory loggerFactory)
+    public SpiffeServerTls(IX509Source source, IOptions<SpiffeMtlsOptions> options, IOptions<SpiffeX509SourceOptions> sourceOptions, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sourceOptions);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var value = options.Value;
-        _source = source;
-        _time = time;
+        Source = source;
+        Time = time;
+        Options = value;
         _logger = loggerFactory.CreateLogger("Mtls.AspNetCore.Tls");
-        HandshakeTimeout = value.HandshakeTimeout;
-        var trustDomain = value.TrustDomain is null ? null : TrustDomain.Parse(value.TrustDomain);
+        string? trustDomainName = sourceOptions.Value.TrustDomain;
+        var trustDomain = trustDomainName is null ? null : TrustDomain.Parse(trustDomainName);
         var authorizer = value.HandshakeAuthorizer
             ?? TrustDomainAuthorizer.MemberOfAny(value.AuthorizedTrustDomains);
-        _settings = new SpiffeServerTlsSettings(string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint, trustDomain, authorizer);
+        _settings = new SpiffeServerTlsSettings(null, trustDomain, authorizer);
     }
 
-    internal TimeSpan HandshakeTimeout { get; }
+    internal IX509Source Source { get; }
 
-    /// <summary>True the first time <paramref name="endpoint"/> is seen, so that applying mTLS twice is harmless.</summary>
-    internal bool TryClaim(ListenOptions endpoint)
+    internal TimeProvider Time { get; }
+
+    internal SpiffeMtlsOptions Options { get; }
+
+    internal TimeSpan HandshakeTimeout => Options.HandshakeTimeout;
+
+    /// <summary>The exemption for <paramref name="endpoint"/>'s port, if it was opted out by name.</summary>
+    internal SpiffeEndpointExemption? ExemptionOf(ListenOptions endpoint)
+    {
+        int? port = (endpoint.EndPoint as IPEndPoint)?.Port;
+        return port is null ? null : Options.Exemptions.FirstOrDefault(e => e.Port == port);
+    }
+
+    /// <summary>True the first time <paramref name="endpoint"/> is registered, so that applying a part twice is harmless.</summary>
+    internal bool TryRegister(ListenOptions endpoint, SpiffeEndpointExemption? exemption)
     {
         lock (_gate)
         {
-            return _endpoints.Add(endpoint);
+            return _endpoints.TryAdd(endpoint, exemption);
         }
+    }
+
+    /// <summary>
+    /// How the Kestrel part covers the bound <paramref name="address"/> (as Kestrel lists it): <c>mTLS</c>,
+    /// <c>exempt (name)</c>, or null when it does not. Endpoints are matched by Unix socket path or by port: a
+    /// request-level check refuses any connection that reached an uncovered endpoint anyway.
+    /// </summary>
+    internal string? Coverage(string address)
+    {
+        BindingAddress parsed;
+        try
+        {
+            parsed = BindingAddress.Parse(address);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            foreach (var (endpoint, exemption) in _endpoints)
+            {
+                bool same = endpoint.EndPoint switch
+                {
+                    UnixDomainSocketEndPoint unix => parsed.IsUnixPipe && unix.ToString() == parsed.UnixPipePath,
+                    IPEndPoint ip => !parsed.IsUnixPipe && ip.Port == parsed.Port,
+                    _ => false,
+                };
+                if (same)
+                {
+                    return exemption is null ? "mTLS" : $"exempt ({exemption.Name})";
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A cache whose options offer ALPN for <paramref name="protocols"/>, as Kestrel would.</summary>
@@ -63,7 +119,7 @@ internal sealed class SpiffeServerTls : IDisposable
             alpn.Add(SslApplicationProtocol.Http11);
         }
 
-        var cache = new SpiffeServerTlsOptionsCache(_source, _settings, alpn, _time, _logger);
+        var cache = new SpiffeServerTlsOptionsCache(Source, _settings, alpn, Time, _logger);
         lock (_gate)
         {
             _caches.Add(cache);

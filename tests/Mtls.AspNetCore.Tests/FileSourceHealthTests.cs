@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using Mtls.AspNetCore.Health;
 using Mtls.Files;
+using Mtls.Hosting;
 using Mtls.Testing.Certificates;
 using Mtls.Testing.Files;
 
@@ -29,7 +30,7 @@ public sealed class FileSourceHealthTests : IDisposable
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging();
         services.AddSingleton<TimeProvider>(_time);
-        services.AddSpiffeMtls(o => o.UseSource(_source));
+        services.AddSpiffeX509Source(_source);
         services.AddHealthChecks().AddSpiffeHealthChecks();
         _services = services.BuildServiceProvider();
     }

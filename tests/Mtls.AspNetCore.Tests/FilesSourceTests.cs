@@ -55,7 +55,7 @@ public sealed class FilesSourceTests : IDisposable
 
         await using var server = await MtlsTestServer.StartAsync(
             source: null,
-            configure: o => o.UseFiles(_volume.Directory, f => f.UseSpiffeHelperNames().BundleFileName = bundle));
+            configureSource: o => o.UseFiles(_volume.Directory, f => f.UseSpiffeHelperNames().BundleFileName = bundle));
         using var client = new TestClient(server.BaseAddress, Client(), _pki.Bundles());
 
         Assert.Equal(TestPki.ClientId, await client.Http.GetStringAsync("/api/hello"));
@@ -100,7 +100,7 @@ public sealed class FilesSourceTests : IDisposable
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => MtlsTestServer.StartAsync(
             source: null,
-            configure: o => o.UseFiles(_volume.Directory),
+            configureSource: o => o.UseFiles(_volume.Directory),
             configuration: new Dictionary<string, string?> { ["Spiffe:StartupTimeout"] = "00:00:00.300" }));
 
         Assert.StartsWith($"no valid X509-SVID in {_volume.Directory} after 0.3 s", error.Message, StringComparison.Ordinal);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using Mtls.AspNetCore.Health;
+using Mtls.Hosting;
 using Mtls.Sources;
 using Mtls.Testing.Certificates;
 
@@ -22,7 +23,7 @@ public sealed class HealthCheckTests : IDisposable
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         services.AddLogging();
         services.AddSingleton<TimeProvider>(_time);
-        services.AddSpiffeMtls(o => o.UseSource(_source));
+        services.AddSpiffeX509Source(_source);
         services.AddHealthChecks().AddSpiffeHealthChecks();
         _services = services.BuildServiceProvider();
     }

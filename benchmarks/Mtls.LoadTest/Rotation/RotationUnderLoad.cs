@@ -5,6 +5,7 @@ using Microsoft.Extensions.Primitives;
 using Mtls.AspNetCore;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Authorization;
+using Mtls.Hosting;
 using Mtls.Http;
 using Mtls.LoadTest.Load;
 using Mtls.LoadTest.Report;
@@ -36,9 +37,9 @@ internal static class RotationUnderLoad
         int port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        builder.Services.AddSpiffeX509Source(serverSource);
         builder.Services.AddSpiffeMtls(o =>
         {
-            o.UseSource(serverSource);
             o.AllEndpoints = false;
             o.HandshakeAuthorizer = Authorizer.Id(CertificateFiles.ClientId);
         });

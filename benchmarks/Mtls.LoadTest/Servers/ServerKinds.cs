@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Mtls.AspNetCore;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Authorization;
-using Mtls.Files;
+using Mtls.Hosting;
 
 namespace Mtls.LoadTest.Servers;
 
@@ -18,9 +18,9 @@ internal static class ServerKinds
 
         // The library as a service would use it: identity from files (as csi-driver-spiffe writes them), only the
         // expected client admitted at the handshake, so refused peers never reach HTTP.
+        builder.Services.AddSpiffeX509Source(o => o.UseFiles(certificateDirectory));
         builder.Services.AddSpiffeMtls(o =>
         {
-            o.UseSource(new FileX509Source(new FileX509SourceOptions { Directory = certificateDirectory }));
             o.AllEndpoints = false;
             o.HandshakeAuthorizer = Authorizer.Id(CertificateFiles.ClientId);
         });

@@ -1,58 +1,41 @@
-using System.Security.Claims;
+using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Mtls.AspNetCore.Authentication;
 
 /// <summary>
-/// Turns the peer the TLS handshake verified (<see cref="ISpiffePeerFeature"/>) into a <see cref="ClaimsPrincipal"/>
-/// with the SPIFFE ID, trust domain and path. Nothing is verified again here: the handshake did it. A plain
-/// <see cref="IAuthenticationHandler"/> rather than <c>AuthenticationHandler&lt;T&gt;</c>: it has no options, events
-/// or remote flows, and it runs on every request, so it keeps to a feature lookup and a result cached per connection.
+/// Turns the peer the TLS handshake verified, and the connection check re-checked for this request, into a
+/// <see cref="System.Security.Claims.ClaimsPrincipal"/> with the SPIFFE ID, trust domain and path; nothing is verified
+/// again here. Only the Kestrel part's own peer feature counts, never a claim or a feature set by anything else. A
+/// new principal per request: claims transformations and events may change it freely.
 /// </summary>
-public sealed class SpiffeAuthenticationHandler : IAuthenticationHandler
+internal sealed class SpiffeAuthenticationHandler(IOptionsMonitor<SpiffeAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+    : AuthenticationHandler<SpiffeAuthenticationOptions>(options, logger, encoder)
 {
-    private AuthenticationScheme? _scheme;
-    private HttpContext? _context;
+    private new SpiffeAuthenticationEvents Events => (SpiffeAuthenticationEvents)base.Events!;
 
-    /// <inheritdoc />
-    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
-    {
-        ArgumentNullException.ThrowIfNull(scheme);
-        ArgumentNullException.ThrowIfNull(context);
-        _scheme = scheme;
-        _context = context;
-        return Task.CompletedTask;
-    }
+    protected override Task<object> CreateEventsAsync() => Task.FromResult<object>(new SpiffeAuthenticationEvents());
 
-    /// <inheritdoc />
-    public Task<AuthenticateResult> AuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var (scheme, context) = Initialized();
-        return Task.FromResult(context.Features.Get<ISpiffePeerFeature>() switch
+        if (Context.Features.Get<ISpiffePeerFeature>() is not SpiffePeerFeature peer)
         {
-            SpiffePeerFeature peer => peer.GetResult(scheme.Name),
-            { } other => AuthenticateResult.Success(new AuthenticationTicket(SpiffePrincipal.Create(other.Id, scheme.Name), scheme.Name)),
-            null => AuthenticateResult.NoResult(),
-        });
-    }
+            return AuthenticateResult.NoResult();
+        }
 
-    /// <summary>No peer certificate means no identity: 401, with nothing for the peer to learn.</summary>
-    public Task ChallengeAsync(AuthenticationProperties? properties)
-    {
-        Initialized().Context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        return Task.CompletedTask;
-    }
+        var validated = new SpiffeValidatedContext(Context, Scheme, Options, peer.Id)
+        {
+            Principal = SpiffePrincipal.Create(peer.Id, Scheme.Name),
+        };
+        await Events.Validated(validated).ConfigureAwait(false);
+        if (validated.Result is { } result)
+        {
+            return result;
+        }
 
-    /// <summary>A verified peer that a policy refuses: a bare 403.</summary>
-    public Task ForbidAsync(AuthenticationProperties? properties)
-    {
-        Initialized().Context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
+        validated.Success();
+        return validated.Result!;
     }
-
-    private (AuthenticationScheme Scheme, HttpContext Context) Initialized() =>
-        _scheme is not null && _context is not null
-            ? (_scheme, _context)
-            : throw new InvalidOperationException("The handler is used before InitializeAsync.");
 }

@@ -1,36 +1,20 @@
-using Mtls.AspNetCore.Authentication;
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Mtls.Authorization;
-using Mtls.Telemetry;
 
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
-/// First in the pipeline: makes the verified peer the request's user, tags the request's activity with its SPIFFE ID
-/// and applies the declarative rules of
-/// <c>Spiffe:Authorization</c>. A denied request ends with a bare 403 (nothing for the peer to learn); the operator
+/// Right after the connection check, before routing: applies the declarative rules of <c>Spiffe:Authorization</c> to
+/// the connection's verified peer (none on an exempt endpoint). A denied request ends with a bare 403 (nothing for the peer to learn); the operator
 /// gets a log line with the peer, method, path and deciding rule.
 /// </summary>
 internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, PeerAccessPolicy policy, ILogger<SpiffeAccessRulesMiddleware> logger)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var feature = context.Features.Get<ISpiffePeerFeature>();
-        var peer = feature?.Id;
-        if (peer is not null)
-        {
-            Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.ToString());
-
-            // The handshake already authenticated the peer, so the user is set here from the connection's cached
-            // principal; an application with another default scheme still gets its own authentication on top.
-            if (feature is SpiffePeerFeature connection)
-            {
-                context.User = connection.Principal;
-            }
-        }
-
+        // Only the peer the Kestrel part verified, and re-checked for this request, counts.
+        var peer = (context.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
         if (policy.IsEmpty)
         {
             return next(context);

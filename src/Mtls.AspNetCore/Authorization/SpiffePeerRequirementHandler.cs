@@ -1,23 +1,30 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using Mtls.AspNetCore.Authentication;
-using Mtls.Identity;
 
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
-/// Decides <see cref="SpiffePeerRequirement"/>s on the peer the handshake verified (read from the connection when the
-/// resource is the request, else from the <c>spiffe_id</c> claim), counts each decision and logs each denial.
+/// Decides <see cref="SpiffePeerRequirement"/>s on the verified TLS peer of the current request's connection, and on
+/// nothing else: not on claims (a bearer token or cookie may carry a <c>spiffe_id</c> claim of its issuer's choosing),
+/// not on the user being authorized, and not on an <see cref="ISpiffePeerFeature"/> set by anyone but the Kestrel part.
+/// The request is the authorization resource, or the current one (imperative <c>IAuthorizationService</c> calls);
+/// without a request there is no peer, and the requirement fails. Counts each decision and logs each denial.
 /// </summary>
-internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerRequirementHandler> logger) : AuthorizationHandler<SpiffePeerRequirement>
+internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerRequirementHandler> logger, IHttpContextAccessor? accessor = null)
+    : AuthorizationHandler<SpiffePeerRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SpiffePeerRequirement requirement)
     {
-        var http = context.Resource as HttpContext;
-        var peer = http?.GetPeerSpiffeId()
-            ?? (SpiffeId.TryParse(context.User.FindFirst(SpiffeClaimTypes.SpiffeId)?.Value, out var claimed) ? claimed : null);
+        var http = context.Resource switch
+        {
+            HttpContext request => request,
+            AuthorizationFilterContext filter => filter.HttpContext,
+            _ => accessor?.HttpContext,
+        };
+        var peer = (http?.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
         if (peer is not null && requirement.Authorizer.IsAuthorized(peer))
         {
             SpiffeAuthorizationTelemetry.Record(allowed: true, "policy");

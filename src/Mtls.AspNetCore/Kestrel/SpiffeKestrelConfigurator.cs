@@ -1,21 +1,18 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
 
 namespace Mtls.AspNetCore.Kestrel;
 
 /// <summary>
-/// Applies <see cref="SpiffeListenOptionsExtensions.UseSpiffeMtls"/> to every endpoint through Kestrel's endpoint
-/// defaults. Kestrel's HTTPS defaults cannot carry a per-connection options callback, and an <c>https://</c> URL
-/// whose endpoint is already TLS is not given the development certificate, so endpoint defaults are the hook.
+/// Applies mTLS (or a port's exemption) to every endpoint Kestrel creates, through Kestrel's endpoint defaults.
+/// Kestrel keeps only the last <c>ConfigureEndpointDefaults</c> delegate, and endpoints created before this runs do
+/// not see it: that is why coverage is checked once the server has bound (<see cref="SpiffeEndpointCoverageCheck"/>)
+/// and every request's connection is checked too, rather than assumed from this hook.
 /// </summary>
-internal sealed class SpiffeKestrelConfigurator(IOptions<SpiffeMtlsOptions> spiffeOptions) : IConfigureOptions<KestrelServerOptions>
+internal sealed class SpiffeKestrelConfigurator : Microsoft.Extensions.Options.IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (spiffeOptions.Value.AllEndpoints)
-        {
-            options.ConfigureEndpointDefaults(endpoint => endpoint.UseSpiffeMtls());
-        }
+        options.ConfigureEndpointDefaults(SpiffeListenOptionsExtensions.ApplyDefaults);
     }
 }

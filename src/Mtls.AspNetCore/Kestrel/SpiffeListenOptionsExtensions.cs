@@ -1,13 +1,13 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Mtls.Tls;
-using Mtls.X509;
 
 namespace Mtls.AspNetCore.Kestrel;
 
@@ -17,16 +17,15 @@ public static class SpiffeListenOptionsExtensions
     /// <summary>
     /// Serves this workload's SVID on the endpoint (rotated without restart), requires a client SVID, verifies it
     /// against the bundle of the client's trust domain and admits only what the handshake authorizer allows; the
-    /// verified ID lands in <see cref="ISpiffePeerFeature"/>. Needs <c>services.AddSpiffeMtls()</c>. Calling it
-    /// again on the same endpoint does nothing. With <see cref="SpiffeMtlsOptions.AllEndpoints"/> (the default),
-    /// endpoints get this without calling it.
+    /// verified ID lands in <see cref="ISpiffePeerFeature"/>, and every request re-checks it. Needs
+    /// <c>services.AddSpiffeMtls()</c>. Calling it again on the same endpoint does nothing. With
+    /// <see cref="SpiffeMtlsOptions.AllEndpoints"/> (the default), endpoints get this without calling it.
     /// </summary>
     public static ListenOptions UseSpiffeMtls(this ListenOptions listenOptions)
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
-        var tls = listenOptions.ApplicationServices.GetService<SpiffeServerTls>()
-            ?? throw new InvalidOperationException("UseSpiffeMtls() needs services.AddSpiffeMtls() to be called first.");
-        if (!tls.TryClaim(listenOptions))
+        var tls = ServerTls(listenOptions, nameof(UseSpiffeMtls));
+        if (!tls.TryRegister(listenOptions, exemption: null))
         {
             return listenOptions;
         }
@@ -42,23 +41,55 @@ public static class SpiffeListenOptionsExtensions
         {
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
             endpoint.Cache = tls.CreateCache(listenOptions.Protocols);
-            return context => RecordPeer(context, next);
+            return context => RecordPeer(context, next, tls.Time);
         });
         return listenOptions;
     }
 
+    /// <summary>Applies what the options say to an endpoint Kestrel creates: exempt by port, else mTLS when every endpoint should speak it.</summary>
+    internal static void ApplyDefaults(ListenOptions listenOptions)
+    {
+        var tls = ServerTls(listenOptions, nameof(ApplyDefaults));
+        if (tls.ExemptionOf(listenOptions) is { } exemption)
+        {
+            if (tls.TryRegister(listenOptions, exemption))
+            {
+                listenOptions.Use(next => context =>
+                {
+                    context.Features.Set(SpiffeConnection.ForExemption(exemption, tls.Time.GetTimestamp()));
+                    return next(context);
+                });
+            }
+        }
+        else if (tls.Options.AllEndpoints)
+        {
+            listenOptions.UseSpiffeMtls();
+        }
+    }
+
+    private static SpiffeServerTls ServerTls(ListenOptions listenOptions, string caller) =>
+        listenOptions.ApplicationServices.GetService<SpiffeServerTls>()
+            ?? throw new InvalidOperationException($"{caller}() needs services.AddSpiffeMtls() to be called first.");
+
     private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context) =>
         ((EndpointState)context.State!).SelectOptions();
 
-    /// <summary>Runs after the handshake, which has verified the peer's chain: only the ID is read from the leaf.</summary>
-    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next)
+    /// <summary>
+    /// Runs after the handshake, whose validation callback verified the peer and recorded it with the stream. A
+    /// connection without that record (no SPIFFE verification happened, whatever the reason) is closed unserved.
+    /// </summary>
+    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, TimeProvider time)
     {
-        if (context.Features.Get<ITlsConnectionFeature>()?.ClientCertificate is { } leaf
-            && SvidCertificateRules.CheckLeaf(leaf, out var id) is null)
+        var verified = VerifiedPeer.Of(context.Features.Get<ISslStreamFeature>()?.SslStream);
+        if (verified is null)
         {
-            context.Features.Set<ISpiffePeerFeature>(new SpiffePeerFeature(id!));
+            context.Abort(new ConnectionAbortedException("no verified SPIFFE peer on an mTLS connection"));
+            return Task.CompletedTask;
         }
 
+        var peer = new SpiffePeerFeature(verified);
+        context.Features.Set(SpiffeConnection.ForPeer(peer, time.GetTimestamp()));
+        context.Features.Set<ISpiffePeerFeature>(peer);
         return next(context);
     }
 

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Mtls.Authorization;
+using Mtls.Bundles;
 using Mtls.Sources;
 using Mtls.Telemetry;
 using Mtls.X509;
@@ -139,15 +140,21 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
             // runtime#123238: a resumed TLS 1.3 session reports no client certificate, and resumption would skip
             // peer re-validation after a bundle drops a CA. Every connection runs the full handshake.
             AllowTlsResume = false,
-            RemoteCertificateValidationCallback = (_, certificate, chain, _) => Validate(verifier, authorizer, certificate, chain),
+            RemoteCertificateValidationCallback = (sender, certificate, chain, _) => Validate(sender, context.Bundles, verifier, authorizer, certificate, chain),
         };
         return new Entry(options, svid, authorizer.ToString());
     }
 
-    private bool Validate(X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
+    private bool Validate(object? sender, X509BundleSet bundles, X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
     {
         using var activity = MtlsTelemetry.ActivitySource.StartActivity("mtls.handshake", ActivityKind.Server);
         bool ok = PeerVerification.TryVerify(verifier, authorizer, certificate, chain, out var id, out var failure);
+        if (ok && certificate is X509Certificate2 leaf)
+        {
+            // Requests on this connection check later that the peer is still valid (expiry, bundle changes).
+            VerifiedPeer.Record(sender, id!, leaf, chain, bundles.GetX509Bundle(id!.TrustDomain));
+        }
+
         string outcome = ok ? "ok" : failure!.Outcome;
         MtlsTelemetry.Handshakes.Add(1, new(MtlsTelemetry.SideTag, "server"), new(MtlsTelemetry.OutcomeTag, outcome));
         if (activity is not null)

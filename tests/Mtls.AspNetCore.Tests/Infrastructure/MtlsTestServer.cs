@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Tests.Grpc;
+using Mtls.Hosting;
 using Mtls.Sources;
 
 namespace Mtls.AspNetCore.Tests.Infrastructure;
@@ -36,22 +37,24 @@ public sealed class MtlsTestServer : IAsyncDisposable
         IX509Source? source,
         Action<SpiffeMtlsOptions>? configure = null,
         IReadOnlyDictionary<string, string?>? configuration = null,
-        Action<WebApplicationBuilder>? configureBuilder = null)
+        Action<WebApplicationBuilder>? configureBuilder = null,
+        Action<SpiffeX509SourceOptions>? configureSource = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("https://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(configuration ?? new Dictionary<string, string?>());
         var logs = new TestLoggerProvider();
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
-        builder.Services.AddSpiffeMtls(options =>
+        if (source is not null)
         {
-            if (source is not null)
-            {
-                options.UseSource(source);
-            }
+            builder.Services.AddSpiffeX509Source(source, configureSource);
+        }
+        else
+        {
+            builder.Services.AddSpiffeX509Source(configureSource);
+        }
 
-            configure?.Invoke(options);
-        });
+        builder.Services.AddSpiffeMtls(configure);
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<InvocationCounter>();
         configureBuilder?.Invoke(builder);

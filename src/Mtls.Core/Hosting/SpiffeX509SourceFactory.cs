@@ -5,25 +5,20 @@ using Mtls.Files;
 using Mtls.Sources;
 using Mtls.WorkloadApi;
 
-namespace Mtls.AspNetCore;
+namespace Mtls.Hosting;
 
-/// <summary>Creates the <see cref="IX509Source"/> that <see cref="SpiffeMtlsOptions"/> describes.</summary>
-internal static class SpiffeSourceFactory
+/// <summary>Creates the <see cref="IX509Source"/> that <see cref="SpiffeX509SourceOptions"/> describes.</summary>
+internal static class SpiffeX509SourceFactory
 {
     internal static IX509Source Create(IServiceProvider services)
     {
-        var options = services.GetRequiredService<IOptions<SpiffeMtlsOptions>>().Value;
-        if (options.CustomSource is not null)
-        {
-            return options.CustomSource;
-        }
-
+        var options = services.GetRequiredService<IOptions<SpiffeX509SourceOptions>>().Value;
         return options.Source switch
         {
             SpiffeSourceKind.Custom => throw new OptionsValidationException(
-                SpiffeMtlsOptions.SectionName,
-                typeof(SpiffeMtlsOptions),
-                [$"{SpiffeMtlsOptions.SectionName}:Source is Custom but no source was given: call options.UseSource(...) or register an IX509Source service"]),
+                SpiffeX509SourceOptions.SectionName,
+                typeof(SpiffeX509SourceOptions),
+                [$"{SpiffeX509SourceOptions.SectionName}:Source is Custom but no source was given: call services.AddSpiffeX509Source(source) or register an IX509Source service"]),
             SpiffeSourceKind.Files => new FileX509Source(
                 options.Files,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<FileX509Source>(),
@@ -54,7 +49,7 @@ internal static class SpiffeSourceFactory
         }
     }
 
-    private static WorkloadApiX509Source CreateWorkloadApiSource(SpiffeMtlsOptions options, IServiceProvider services)
+    private static WorkloadApiX509Source CreateWorkloadApiSource(SpiffeX509SourceOptions options, IServiceProvider services)
     {
         WorkloadApiAddress address;
         try
@@ -64,9 +59,9 @@ internal static class SpiffeSourceFactory
         catch (InvalidWorkloadApiAddressException e)
         {
             throw new OptionsValidationException(
-                SpiffeMtlsOptions.SectionName,
-                typeof(SpiffeMtlsOptions),
-                [$"{SpiffeMtlsOptions.SectionName}:EndpointSocket (or {SpiffeMtlsOptions.EndpointSocketVariable}) is required for Source WorkloadApi and must be a Workload API address: {e.Message}"]);
+                SpiffeX509SourceOptions.SectionName,
+                typeof(SpiffeX509SourceOptions),
+                [$"{SpiffeX509SourceOptions.SectionName}:EndpointSocket (or {SpiffeX509SourceOptions.EndpointSocketVariable}) is required for Source WorkloadApi and must be a Workload API address: {e.Message}"]);
         }
 
         return new WorkloadApiX509Source(

@@ -5,32 +5,27 @@ using Microsoft.Extensions.Primitives;
 using Mtls.Files;
 using Mtls.Sources;
 using Mtls.Telemetry;
-using Mtls.Tls;
 using Mtls.WorkloadApi;
 
-namespace Mtls.AspNetCore;
+namespace Mtls.Hosting;
 
 /// <summary>
-/// Starts before Kestrel (hosted services registered by the application start before the server): resolves the
+/// Starts before a web server (hosted services registered by the application start before it): resolves the
 /// source, waits for the first SVID so that the first handshake has a certificate, and puts the SVID on the
-/// seconds-to-expiry gauge.
+/// seconds-to-expiry gauge. The SVID waited for is the one the source presents (<see cref="IX509SvidSource.GetX509Svid"/>),
+/// the same one servers and clients present.
 /// </summary>
-internal sealed partial class SpiffeSourceStartup(
+internal sealed partial class SpiffeX509SourceStartup(
     IX509Source source,
-    IOptions<SpiffeMtlsOptions> options,
+    IOptions<SpiffeX509SourceOptions> options,
     TimeProvider time,
-    ILogger<SpiffeSourceStartup> logger) : IHostedService, IDisposable
+    ILogger<SpiffeX509SourceStartup> logger) : IHostedService, IDisposable
 {
     private IDisposable? _expiryWatch;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var value = options.Value;
-        if (value.CustomSource is not null && !ReferenceEquals(value.CustomSource, source))
-        {
-            throw new InvalidOperationException("Both SpiffeMtlsOptions.UseSource(...) and a registered IX509Source service were given; keep one.");
-        }
-
         if (source is WorkloadApiX509Source workloadApi)
         {
             // Its own wait names the address, the attempts and the agent's last error.
@@ -42,26 +37,29 @@ internal sealed partial class SpiffeSourceStartup(
             await files.WaitUntilReadyAsync(value.StartupTimeout, cancellationToken).ConfigureAwait(false);
         }
 
-        string? hint = string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, hint, ready)))
+        using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, ready)))
         {
-            CheckReady(source, hint, ready);
+            CheckReady(source, ready);
             try
             {
                 await ready.Task.WaitAsync(value.StartupTimeout, time, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException e)
             {
+                string hint = string.IsNullOrEmpty(value.SvidHint) ? string.Empty : $" with hint '{value.SvidHint}'";
                 throw new TimeoutException(
-                    $"No X509-SVID{(hint is null ? string.Empty : $" with hint '{hint}'")} from the {value.Source} source within {SpiffeMtlsOptions.SectionName}:StartupTimeout ({value.StartupTimeout}).",
+                    $"No X509-SVID{hint} from the {value.Source} source within {SpiffeX509SourceOptions.SectionName}:StartupTimeout ({value.StartupTimeout}).",
                     e);
             }
         }
 
-        var svid = SpiffeServerTlsOptionsCache.SelectSvid(source, hint)!;
-        LogReady(logger, svid.Id.ToString(), svid.NotAfter);
-        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeSourceFactory.TelemetryName(value.Source), time);
+        if (source.GetX509Svid() is { } svid)
+        {
+            LogReady(logger, svid.Id.ToString(), svid.NotAfter);
+        }
+
+        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeX509SourceFactory.TelemetryName(value.Source), time);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
@@ -76,9 +74,9 @@ internal sealed partial class SpiffeSourceStartup(
         _expiryWatch = null;
     }
 
-    private static void CheckReady(IX509Source source, string? hint, TaskCompletionSource ready)
+    private static void CheckReady(IX509Source source, TaskCompletionSource ready)
     {
-        if (SpiffeServerTlsOptionsCache.SelectSvid(source, hint) is not null)
+        if (source.GetX509Svid() is not null)
         {
             ready.TrySetResult();
         }

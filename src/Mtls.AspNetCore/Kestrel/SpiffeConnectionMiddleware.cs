@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Mtls.Telemetry;
+
+namespace Mtls.AspNetCore.Kestrel;
+
+/// <summary>
+/// First in the pipeline: every request must have come through an endpoint the Kestrel part covers. On an mTLS
+/// connection the peer is re-checked (expiry, bundle changes): a peer no longer valid gets a bare 403 and its
+/// connection is closed. On an exempt endpoint only its listed paths are served. A connection older than
+/// <see cref="SpiffeMtlsOptions.MaxConnectionAge"/> serves the request and is then closed gracefully.
+/// </summary>
+internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, SpiffeServerTls tls, ILogger<SpiffeConnectionMiddleware> logger)
+{
+    private readonly TimeSpan _maxAge = tls.Options.MaxConnectionAge;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var connection = context.Features.Get<SpiffeConnection>();
+        if (connection is null)
+        {
+            LogUncovered(logger, context.Connection.LocalPort, context.Request.Path.Value ?? string.Empty);
+            return Refuse(context, StatusCodes.Status403Forbidden);
+        }
+
+        if (connection.Peer is { } peer)
+        {
+            var validity = peer.Check(tls.Source, tls.Time);
+            if (validity != SpiffePeerValidity.Valid)
+            {
+                if (connection.TryMarkCloseRequested())
+                {
+                    LogPeerNoLongerValid(logger, peer.Id.ToString(), validity.ToString());
+                }
+
+                return Refuse(context, StatusCodes.Status403Forbidden);
+            }
+
+            Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.Id.ToString());
+        }
+        else if (connection.Exemption is { Paths.Count: > 0 } exemption && !IsListed(exemption.Paths, context.Request.Path.Value))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+
+        if (_maxAge != Timeout.InfiniteTimeSpan && tls.Time.GetElapsedTime(connection.OpenedAt) > _maxAge && connection.TryMarkCloseRequested())
+        {
+            // Served, then closed gracefully (Connection: close on HTTP/1.1, GOAWAY on HTTP/2): the client reconnects
+            // through a full handshake against the current SVIDs and bundles.
+            context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        }
+
+        return next(context);
+    }
+
+    private static Task Refuse(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        context.Response.Headers.Connection = "close";
+        context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        return Task.CompletedTask;
+    }
+
+    private static bool IsListed(IReadOnlyList<string> paths, string? path)
+    {
+        var value = (path ?? string.Empty).AsSpan().TrimEnd('/');
+        foreach (string listed in paths)
+        {
+            if (value.Equals(listed.AsSpan().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "Refused a request on port {Port} ({Path}): its endpoint neither speaks SPIFFE mTLS nor is exempt", EventName = "SpiffeUncoveredEndpoint")]
+    private static partial void LogUncovered(ILogger logger, int port, string path);
+
+    [LoggerMessage(2, LogLevel.Warning, "Closing a connection from {PeerSpiffeId}: the peer is no longer valid ({Reason})", EventName = "SpiffePeerNoLongerValid")]
+    private static partial void LogPeerNoLongerValid(ILogger logger, string peerSpiffeId, string reason);
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+using Mtls.Files;
+using Mtls.Identity;
+
+namespace Mtls.Hosting;
+
+/// <summary>Checks <see cref="SpiffeX509SourceOptions"/> at startup; every message starts with the configuration key.</summary>
+internal sealed class SpiffeX509SourceOptionsValidator : IValidateOptions<SpiffeX509SourceOptions>
+{
+    private const string Section = SpiffeX509SourceOptions.SectionName;
+
+    public ValidateOptionsResult Validate(string? name, SpiffeX509SourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!Enum.IsDefined(options.Source))
+        {
+            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi, Files or Custom)");
+        }
+
+        if (options.EndpointSocket is not null && SpiffeX509SourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
+        {
+            failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
+        }
+
+        if (options.Source == SpiffeSourceKind.Files)
+        {
+            ValidateFiles(options.Files, failures);
+        }
+
+        if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out _))
+        {
+            failures.Add($"{Section}:TrustDomain '{options.TrustDomain}' is not a valid trust domain name (e.g. example.org)");
+        }
+
+        if (options.StartupTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:StartupTimeout must be positive, not {options.StartupTimeout}");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The message of <paramref name="e"/> without the " (Parameter 'x')" suffix: the key is named instead.</summary>
+    internal static string StripParameter(ArgumentException e) =>
+        e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+
+    private static void ValidateFiles(FileX509SourceOptions files, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(files.Directory))
+        {
+            failures.Add($"{Section}:Files:Directory is required when {Section}:Source is Files: the directory holding the SVID files (e.g. /var/run/secrets/spiffe.io)");
+            return;
+        }
+
+        try
+        {
+            files.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            // The source's own check names the property; the key is what the operator sets.
+            failures.Add($"{Section}:Files:{e.ParamName}: {StripParameter(e)}");
+        }
+    }
+}
