@@ -32,6 +32,11 @@ internal sealed class SpiffeAuthenticationHandler(IOptionsMonitor<SpiffeAuthenti
         await Events.Validated(validated).ConfigureAwait(false);
         if (validated.Result is { } result)
         {
+            if (!result.Succeeded)
+            {
+                Context.Features.Set(SpiffePeerRefusedFeature.Instance);
+            }
+
             return result;
         }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Authentication;
 
 namespace Mtls.AspNetCore.Authorization;
 
@@ -11,7 +12,8 @@ namespace Mtls.AspNetCore.Authorization;
 /// nothing else: not on claims (a bearer token or cookie may carry a <c>spiffe_id</c> claim of its issuer's choosing),
 /// not on the user being authorized, and not on an <see cref="ISpiffePeerFeature"/> set by anyone but the Kestrel part.
 /// The request is the authorization resource, or the current one (imperative <c>IAuthorizationService</c> calls);
-/// without a request there is no peer, and the requirement fails. Counts each decision and logs each denial.
+/// without a request there is no peer, and the requirement fails, as it does when the scheme's <c>OnValidated</c>
+/// event refused the peer for this request. Counts each decision and logs each denial.
 /// </summary>
 internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerRequirementHandler> logger, IHttpContextAccessor? accessor = null)
     : AuthorizationHandler<SpiffePeerRequirement>
@@ -24,7 +26,9 @@ internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerReq
             AuthorizationFilterContext filter => filter.HttpContext,
             _ => accessor?.HttpContext,
         };
-        var peer = (http?.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
+        var peer = http?.Features.Get<SpiffePeerRefusedFeature>() is null
+            ? (http?.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id
+            : null;
         if (peer is not null && requirement.Authorizer.IsAuthorized(peer))
         {
             SpiffeAuthorizationTelemetry.Record(allowed: true, "policy");
