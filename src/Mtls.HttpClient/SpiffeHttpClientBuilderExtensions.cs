@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Mtls.Authorization;
+using Mtls.Hosting;
 using Mtls.Sources;
 using Mtls.Tls;
 
@@ -23,15 +24,22 @@ namespace Mtls.Http;
 public static class SpiffeHttpClientBuilderExtensions
 {
     /// <summary>
-    /// Every connection of the client presents the current SVID of the <see cref="IX509Source"/> registered in the
-    /// container and accepts only servers <paramref name="authorize"/> allows, after verifying their SVID against
+    /// Every connection of the client presents the current SVID of the container's <see cref="IX509Source"/> (added with
+    /// <c>AddSpiffeX509Source()</c> when missing, so it is the one a server part of the same app uses) and accepts only servers <paramref name="authorize"/> allows, after verifying their SVID against
     /// the bundle of their trust domain. Host names are not checked: the SPIFFE ID is the server's identity.
     /// </summary>
     /// <param name="builder">The client's builder.</param>
     /// <param name="authorize">Who the server must be, e.g. <c>Authorizer.Id("spiffe://example.org/orders")</c>.</param>
     /// <param name="configure">Connection settings (pooled connection lifetime, connect timeout).</param>
-    public static IHttpClientBuilder AddSpiffeMtls(this IHttpClientBuilder builder, Authorizer authorize, Action<SpiffeHttpClientOptions>? configure = null) =>
-        AddSpiffeMtls(builder, static services => services.GetRequiredService<IX509Source>(), authorize, configure);
+    public static IHttpClientBuilder AddSpiffeMtls(this IHttpClientBuilder builder, Authorizer authorize, Action<SpiffeHttpClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        // The same source, and so the same SVID choice, as a server part in the same app; a client-only worker gets
+        // its source and startup wait from here.
+        builder.Services.AddSpiffeX509Source();
+        return AddSpiffeMtls(builder, static services => services.GetRequiredService<IX509Source>(), authorize, configure);
+    }
 
     /// <summary>Like <see cref="AddSpiffeMtls(IHttpClientBuilder, Authorizer, Action{SpiffeHttpClientOptions}?)"/>, with the source chosen by <paramref name="source"/>.</summary>
     /// <param name="builder">The client's builder.</param>
