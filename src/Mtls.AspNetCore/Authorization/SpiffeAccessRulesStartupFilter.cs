@@ -1,15 +1,23 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mtls.AspNetCore.Authorization;
 
-/// <summary>Puts <see cref="SpiffeAccessRulesMiddleware"/> in front of the application's own pipeline.</summary>
-internal sealed class SpiffeAccessRulesStartupFilter(IOptions<SpiffeMtlsOptions> options) : IStartupFilter
+/// <summary>
+/// Puts <see cref="SpiffeAccessRulesMiddleware"/> in front of the application's own pipeline, with the rule set of a
+/// <see cref="SpiffeAccessPolicyMonitor"/> that this filter owns (the container disposes it with the filter).
+/// </summary>
+internal sealed class SpiffeAccessRulesStartupFilter : IStartupFilter, IDisposable
 {
+    private SpiffeAccessPolicyMonitor? _rules;
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        app.UseMiddleware<SpiffeAccessRulesMiddleware>(options.Value.Authorization.ToPolicy());
+        _rules ??= ActivatorUtilities.CreateInstance<SpiffeAccessPolicyMonitor>(app.ApplicationServices);
+        app.UseMiddleware<SpiffeAccessRulesMiddleware>(_rules);
         next(app);
     };
+
+    public void Dispose() => _rules?.Dispose();
 }
