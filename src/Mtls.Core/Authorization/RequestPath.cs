@@ -85,24 +85,28 @@ public static class RequestPath
             return true;
         }
 
-        for (int i = 0; i < path.Length; i++)
+        // The end of the string closes the last segment like a slash would, so a trailing slash is an empty segment.
+        int segmentStart = 1;
+        for (int i = 1; i <= path.Length; i++)
         {
-            char c = path[i];
+            char c = i < path.Length ? path[i] : '/';
             if (c is '%' or '\\')
             {
                 return false;
             }
 
-            if (c == '/')
+            if (c != '/')
             {
-                var segment = path.AsSpan(i + 1);
-                int end = segment.IndexOf('/');
-                segment = end < 0 ? segment : segment[..end];
-                if (segment.IsEmpty || segment.SequenceEqual(".") || segment.SequenceEqual(".."))
-                {
-                    return false;
-                }
+                continue;
             }
+
+            int length = i - segmentStart;
+            if (length == 0 || (length <= 2 && path[segmentStart] == '.' && path[i - 1] == '.'))
+            {
+                return false;
+            }
+
+            segmentStart = i + 1;
         }
 
         return true;
