@@ -14,13 +14,19 @@ public sealed class SpiffeAccessRuleOptions
     /// <summary><c>Allow</c>, <c>Deny</c> or <c>Audit</c>. Required.</summary>
     public PeerAccessAction? Action { get; set; }
 
-    /// <summary>SPIFFE IDs or patterns (<c>spiffe://td/ns/*/sa/web</c>, <c>spiffe://td/**</c>) or <c>*</c>.</summary>
+    /// <summary>
+    /// SPIFFE IDs or patterns (<c>spiffe://td/ns/*/sa/web</c>, <c>spiffe://td/**</c> for a whole trust domain) or
+    /// <c>*</c> (any verified peer); never matches a request without a verified peer.
+    /// </summary>
     public IList<string> Principals { get; } = [];
 
-    /// <summary>SPIFFE IDs or patterns the rule does not apply to.</summary>
+    /// <summary>SPIFFE IDs or patterns the rule does not apply to; a request without a verified peer is none of them.</summary>
     public IList<string> NotPrincipals { get; } = [];
 
-    /// <summary>Paths: exact (<c>/api/orders</c>), prefix (<c>/api/*</c>), suffix (<c>*/health</c>) or <c>*</c>.</summary>
+    /// <summary>
+    /// Paths: exact (<c>/api/orders</c>), prefix (<c>/api/*</c>), suffix (<c>*/health</c>) or <c>*</c>, matched
+    /// against the normalised request path (see <see cref="RequestPath"/>).
+    /// </summary>
     public IList<string> Paths { get; } = [];
 
     /// <summary>Paths the rule does not apply to.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Mtls.Authorization;
@@ -5,23 +6,38 @@ using Mtls.Authorization;
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
-/// Right after the connection check, before routing: applies the declarative rules of <c>Spiffe:Authorization</c> to
-/// the connection's verified peer (none on an exempt endpoint). A denied request ends with a bare 403 (nothing for the peer to learn); the operator
-/// gets a log line with the peer, method, path and deciding rule.
+/// Right after the connection check, before routing: applies the declarative rules of <c>Spiffe:Authorization</c> (as
+/// last loaded, see <see cref="SpiffeAccessPolicyMonitor"/>) to the connection's verified peer (none on an exempt
+/// endpoint) and the normalised path. A denied request ends with a bare 403 and a path no reading of which is safe
+/// with a bare 400 (nothing for the peer to learn); the operator gets a log line with the peer, method, path and
+/// deciding rule.
 /// </summary>
-internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, PeerAccessPolicy policy, ILogger<SpiffeAccessRulesMiddleware> logger)
+internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, SpiffeAccessPolicyMonitor rules, ILogger<SpiffeAccessRulesMiddleware> logger)
 {
+    /// <summary>The rule name counted for a refused path.</summary>
+    private const string AmbiguousPathRule = "ambiguous-path";
+
     public Task InvokeAsync(HttpContext context)
     {
-        // Only the peer the Kestrel part verified, and re-checked for this request, counts.
-        var peer = (context.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
+        var policy = rules.Current;
         if (policy.IsEmpty)
         {
             return next(context);
         }
 
+        // Only the peer the Kestrel part verified, and re-checked for this request, counts.
+        var peer = (context.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
+
         var request = context.Request;
-        var decision = policy.Evaluate(peer, request.Method, request.Path.Value);
+        if (!TryGetRoutedPath(request.Path.Value, out string? path))
+        {
+            SpiffeAuthorizationTelemetry.Record(allowed: false, AmbiguousPathRule);
+            LogAmbiguousPath(logger, PeerText(peer), request.Method, request.Path.Value ?? string.Empty);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Task.CompletedTask;
+        }
+
+        var decision = policy.Evaluate(peer, request.Method, path);
         if (decision.AuditRule is { } audit)
         {
             SpiffeAuthorizationTelemetry.Record("audit", audit.Name);
@@ -39,10 +55,52 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The path rules match: <see cref="HttpRequest.Path"/>, the string routing matches, normalised; false when the
+    /// path must be refused.
+    /// </summary>
+    /// <remarks>
+    /// What Kestrel (.NET 10) hands over, checked on the wire: <c>Request.Path</c> is percent-decoded except
+    /// <c>%2F</c>, which stays encoded (<c>/admin%2F</c> arrives as is); <c>%5C</c> arrives as <c>\</c>; dot segments
+    /// are removed after decoding (<c>/x/../admin</c> and <c>/.%2E/admin</c> arrive as <c>/admin</c>,
+    /// <c>/admin/.</c> as <c>/admin/</c>); repeated and trailing slashes are kept. Routing splits on <c>/</c> only and
+    /// ignores case and a trailing slash, so <c>/admin%2F</c>, <c>/admin\</c> and <c>//admin</c> reach no
+    /// <c>/admin</c> endpoint; but a catch-all route value or a proxy (YARP) decodes <c>%2F</c> and forwards it as a
+    /// separator, and Istio and IIS read a backslash as one. With those two no single reading is safe for both DENY
+    /// and ALLOW rules (a DENY on <c>/admin/*</c> misses one reading, an ALLOW on <c>/public/*</c> admits the other),
+    /// so a path still holding <c>%2F</c>, a backslash (possibly sent as <c>%5C</c>) or any other percent-escape (left
+    /// only by a double encoding such as <c>%2561</c>, which Kestrel decodes once) is refused. What remains is
+    /// normalised (repeated slashes merged, trailing slash dropped), and rules compare it ignoring case.
+    /// </remarks>
+    internal static bool TryGetRoutedPath(string? routed, [NotNullWhen(true)] out string? path)
+    {
+        path = null;
+        routed ??= string.Empty;
+        return !routed.Contains('\\', StringComparison.Ordinal)
+            && !HasPercentEscape(routed)
+            && RequestPath.TryNormalize(routed, out path);
+    }
+
+    private static bool HasPercentEscape(string path)
+    {
+        for (int at = path.IndexOf('%', StringComparison.Ordinal); at >= 0 && at + 2 < path.Length; at = path.IndexOf('%', at + 1))
+        {
+            if (char.IsAsciiHexDigit(path[at + 1]) && char.IsAsciiHexDigit(path[at + 2]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string PeerText(Mtls.Identity.SpiffeId? peer) => peer?.ToString() ?? "(none)";
 
     [LoggerMessage(1, LogLevel.Warning, "SPIFFE access rules denied: peer {PeerSpiffeId}, {Method} {Route}, rule {Rule}", EventName = "SpiffeRuleDenied")]
     private static partial void LogDenied(ILogger logger, string peerSpiffeId, string method, string route, string rule);
+
+    [LoggerMessage(3, LogLevel.Warning, "SPIFFE access rules refused an ambiguous path (encoded slash, backslash or double encoding): peer {PeerSpiffeId}, {Method} {Route}", EventName = "SpiffeRulePathRefused")]
+    private static partial void LogAmbiguousPath(ILogger logger, string peerSpiffeId, string method, string route);
 
     [LoggerMessage(2, LogLevel.Information, "SPIFFE access audit: peer {PeerSpiffeId}, {Method} {Route}, audit rule {AuditRule}, decision {Decision} by rule {Rule}", EventName = "SpiffeRuleAudit")]
     private static partial void LogAudit(ILogger logger, string peerSpiffeId, string method, string route, string auditRule, string decision, string rule);

@@ -1,19 +1,25 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
 /// Puts the connection check (<see cref="Kestrel.SpiffeConnectionMiddleware"/>) and then
-/// <see cref="SpiffeAccessRulesMiddleware"/> in front of the application's own pipeline.
+/// <see cref="SpiffeAccessRulesMiddleware"/> in front of the application's own pipeline, with the rule set of a
+/// <see cref="SpiffeAccessPolicyMonitor"/> that this filter owns (the container disposes it with the filter).
 /// </summary>
-internal sealed class SpiffeAccessRulesStartupFilter(IOptions<SpiffeMtlsOptions> options) : IStartupFilter
+internal sealed class SpiffeAccessRulesStartupFilter : IStartupFilter, IDisposable
 {
+    private SpiffeAccessPolicyMonitor? _rules;
+
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
+        _rules ??= ActivatorUtilities.CreateInstance<SpiffeAccessPolicyMonitor>(app.ApplicationServices);
         app.UseMiddleware<Kestrel.SpiffeConnectionMiddleware>();
-        app.UseMiddleware<SpiffeAccessRulesMiddleware>(options.Value.Authorization.ToPolicy());
+        app.UseMiddleware<SpiffeAccessRulesMiddleware>(_rules);
         next(app);
     };
+
+    public void Dispose() => _rules?.Dispose();
 }

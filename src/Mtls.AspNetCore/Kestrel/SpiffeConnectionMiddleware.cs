@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Mtls.Authorization;
 using Mtls.Telemetry;
 
 namespace Mtls.AspNetCore.Kestrel;
@@ -64,12 +65,17 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
         return Task.CompletedTask;
     }
 
+    /// <summary>Whether the request's path, read as the rule set reads it, is one of the exemption's paths; an ambiguous path never is.</summary>
     private static bool IsListed(IReadOnlyList<string> paths, string? path)
     {
-        var value = (path ?? string.Empty).AsSpan().TrimEnd('/');
+        if (!Authorization.SpiffeAccessRulesMiddleware.TryGetRoutedPath(path, out string? routed))
+        {
+            return false;
+        }
+
         foreach (string listed in paths)
         {
-            if (value.Equals(listed.AsSpan().TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            if (RequestPath.TryNormalize(listed, out string? normal) && routed.Equals(normal, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

@@ -40,7 +40,10 @@ public sealed class PeerAccessPolicy
     /// <summary>True when the policy has no rule (every request is allowed and nothing is audited).</summary>
     public bool IsEmpty => Rules.Count == 0;
 
-    /// <summary>Decides a request from <paramref name="peer"/> (null: no verified peer).</summary>
+    /// <summary>
+    /// Decides a request from <paramref name="peer"/> (null: no verified peer) for <paramref name="path"/>, which
+    /// must be normalised by <see cref="RequestPath.TryNormalize"/> (a request it refuses must not be decided: refuse it).
+    /// </summary>
     public PeerAccessDecision Evaluate(SpiffeId? peer, ReadOnlySpan<char> method, ReadOnlySpan<char> path)
     {
         int methodBit = MethodCondition.BitOf(method);
