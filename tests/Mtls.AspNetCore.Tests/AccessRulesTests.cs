@@ -187,7 +187,7 @@ public sealed class AccessRulesTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, client2.StatusCode);
         Assert.Equal(HttpStatusCode.OK, web2.StatusCode);
         Assert.Equal(2, server.Invocations);
-        Assert.NotEmpty(server.Logs.WithEvent("SpiffeRulesReloaded"));
+        Assert.Single(server.Logs.WithEvent("SpiffeRulesReloaded"));
     }
 
     [Fact]
@@ -209,12 +209,10 @@ public sealed class AccessRulesTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, clientAfter.StatusCode);
         Assert.Equal(HttpStatusCode.OK, webAfter.StatusCode);
         Assert.Equal(1, server.Invocations);
-        var rejected = server.Logs.WithEvent("SpiffeRulesReloadRejected");
-        Assert.NotEmpty(rejected);
-        Assert.All(rejected, e => Assert.Contains(
+        Assert.Contains(
             "Spiffe:Authorization:Rules:0: principal 'web' is not a SPIFFE ID",
-            e["Failure"],
-            StringComparison.Ordinal));
+            Assert.Single(server.Logs.WithEvent("SpiffeRulesReloadRejected"))["Failure"],
+            StringComparison.Ordinal);
         Assert.Empty(server.Logs.WithEvent("SpiffeRulesReloaded"));
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
@@ -24,16 +25,21 @@ internal sealed partial class SpiffeAccessPolicyMonitor : IDisposable
     private readonly ILogger _logger;
     private readonly IDisposable[] _subscriptions;
     private readonly Lock _reload = new();
+    private readonly IConfiguration? _configuration;
     private volatile PeerAccessPolicy _current;
+    private string? _lastSeen;
 
     public SpiffeAccessPolicyMonitor(
         IOptionsMonitor<SpiffeMtlsOptions> monitor,
         IOptionsFactory<SpiffeMtlsOptions> factory,
         IEnumerable<IOptionsChangeTokenSource<SpiffeMtlsOptions>> changes,
-        ILogger<SpiffeAccessPolicyMonitor> logger)
+        ILogger<SpiffeAccessPolicyMonitor> logger,
+        IConfiguration? configuration = null)
     {
         _factory = factory;
         _logger = logger;
+        _configuration = configuration;
+        _lastSeen = RulesAsConfigured();
 
         // Startup validation has already checked these options; an error here stops the pipeline from being built.
         _current = monitor.CurrentValue.Authorization.ToPolicy();
@@ -62,6 +68,14 @@ internal sealed partial class SpiffeAccessPolicyMonitor : IDisposable
         // stays, and the rule set is compiled here, once, for every request that follows.
         lock (_reload)
         {
+            // One configuration change fires several change sources: only a change of the rules' keys is a reload.
+            string? seen = RulesAsConfigured();
+            if (seen is not null && seen == _lastSeen)
+            {
+                return;
+            }
+
+            _lastSeen = seen;
             PeerAccessPolicy policy;
             try
             {
@@ -84,6 +98,11 @@ internal sealed partial class SpiffeAccessPolicyMonitor : IDisposable
             LogReloaded(_logger, policy.Rules.Count);
         }
     }
+
+    /// <summary>The configured keys and values under the rules' section, or null without configuration.</summary>
+    private string? RulesAsConfigured() => _configuration is null
+        ? null
+        : string.Join('\n', _configuration.GetSection(RulesKey).AsEnumerable().OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
 
     [LoggerMessage(10, LogLevel.Error, "SPIFFE access rules not reloaded, the last good rule set stays in force: {Failure}", EventName = "SpiffeRulesReloadRejected")]
     private static partial void LogReloadRejected(ILogger logger, string failure);
