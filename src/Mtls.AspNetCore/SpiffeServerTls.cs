@@ -28,14 +28,19 @@ internal sealed class SpiffeServerTls : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var value = options.Value;
-        _source = source;
+        // The server presents the source's choice; the app-level hint and trust domain are applied to it here (a
+        // no-op when the source already chose by them).
+        _source = X509SourceChoice.Apply(
+            source,
+            new SvidPreference(string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint, value.TrustDomain is null ? null : TrustDomain.Parse(value.TrustDomain)),
+            loggerFactory.CreateLogger("Mtls.AspNetCore.Tls"));
         _time = time;
         _logger = loggerFactory.CreateLogger("Mtls.AspNetCore.Tls");
         HandshakeTimeout = value.HandshakeTimeout;
         var trustDomain = value.TrustDomain is null ? null : TrustDomain.Parse(value.TrustDomain);
         var authorizer = value.HandshakeAuthorizer
             ?? TrustDomainAuthorizer.MemberOfAny(value.AuthorizedTrustDomains);
-        _settings = new SpiffeServerTlsSettings(string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint, trustDomain, authorizer);
+        _settings = new SpiffeServerTlsSettings(trustDomain, authorizer);
     }
 
     internal TimeSpan HandshakeTimeout { get; }

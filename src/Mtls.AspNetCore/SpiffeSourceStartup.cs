@@ -5,7 +5,6 @@ using Microsoft.Extensions.Primitives;
 using Mtls.Files;
 using Mtls.Sources;
 using Mtls.Telemetry;
-using Mtls.Tls;
 using Mtls.WorkloadApi;
 
 namespace Mtls.AspNetCore;
@@ -44,9 +43,9 @@ internal sealed partial class SpiffeSourceStartup(
 
         string? hint = string.IsNullOrEmpty(value.SvidHint) ? null : value.SvidHint;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, hint, ready)))
+        using (ChangeToken.OnChange(source.GetChangeToken, () => CheckReady(source, ready)))
         {
-            CheckReady(source, hint, ready);
+            CheckReady(source, ready);
             try
             {
                 await ready.Task.WaitAsync(value.StartupTimeout, time, cancellationToken).ConfigureAwait(false);
@@ -59,8 +58,12 @@ internal sealed partial class SpiffeSourceStartup(
             }
         }
 
-        var svid = SpiffeServerTlsOptionsCache.SelectSvid(source, hint)!;
-        LogReady(logger, svid.Id.ToString(), svid.NotAfter);
+        // Withdrawn again since the wait ended is possible; the server then fails handshakes and health reports it.
+        if (source.GetX509Svid() is { } svid)
+        {
+            LogReady(logger, svid.Id.ToString(), svid.NotAfter);
+        }
+
         _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeSourceFactory.TelemetryName(value.Source), time);
     }
 
@@ -76,9 +79,9 @@ internal sealed partial class SpiffeSourceStartup(
         _expiryWatch = null;
     }
 
-    private static void CheckReady(IX509Source source, string? hint, TaskCompletionSource ready)
+    private static void CheckReady(IX509Source source, TaskCompletionSource ready)
     {
-        if (SpiffeServerTlsOptionsCache.SelectSvid(source, hint) is not null)
+        if (source.GetX509Svid() is not null)
         {
             ready.TrySetResult();
         }

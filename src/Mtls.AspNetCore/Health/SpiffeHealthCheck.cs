@@ -1,8 +1,6 @@
 using Mtls.Files;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
 using Mtls.Sources;
-using Mtls.Tls;
 using Mtls.WorkloadApi;
 
 namespace Mtls.AspNetCore.Health;
@@ -13,12 +11,12 @@ namespace Mtls.AspNetCore.Health;
 /// csi-driver-spiffe renews), while a Workload API source cannot reach the agent, or while the files on disk do not
 /// form a valid SVID (the last good SVID is still served in both cases); Healthy otherwise.
 /// </summary>
-internal sealed class SpiffeHealthCheck(IX509Source source, IOptions<SpiffeMtlsOptions> options, TimeProvider time) : IHealthCheck
+internal sealed class SpiffeHealthCheck(IX509Source source, TimeProvider time) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        string? hint = options.Value.SvidHint;
-        var svid = SpiffeServerTlsOptionsCache.SelectSvid(source, string.IsNullOrEmpty(hint) ? null : hint);
+        // The source's one choice: the SVID the server presents.
+        var svid = source.GetX509Svid();
         if (svid is null)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("no X509-SVID"));
