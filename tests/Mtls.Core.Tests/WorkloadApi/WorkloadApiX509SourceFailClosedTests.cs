@@ -87,6 +87,43 @@ public sealed class WorkloadApiX509SourceFailClosedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Backoff_starts_afresh_only_after_a_stream_stayed_healthy()
+    {
+        var time = new TimerSignallingTimeProvider(DateTimeOffset.UtcNow);
+        _agent.EndX509StreamsAfterOneUpdate();
+        await using var source = new WorkloadApiX509Source(new WorkloadApiX509SourceOptions { Address = _agent.Address, TimeProvider = time }, _log.Factory);
+
+        // Two short-lived streams: the second delay is already 1-2 s.
+        time.Advance(await time.NextTimerAsync().WaitAsync(SourceSignals.Timeout));
+        var second = await time.NextTimerAsync().WaitAsync(SourceSignals.Timeout);
+        Assert.InRange(second, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+
+        // The third stream stays up, delivers its update and lives for longer than HealthyStreamDuration (30 s).
+        _agent.EndX509StreamsAfterOneUpdate(false);
+        var updated = SourceSignals.Fired(source.GetChangeToken());
+        time.Advance(second);
+        await updated.WaitAsync(SourceSignals.Timeout);
+        time.Advance(TimeSpan.FromSeconds(31));
+        await _agent.StopAsync();
+
+        var afterHealthy = await time.NextTimerAsync().WaitAsync(SourceSignals.Timeout);
+        Assert.InRange(afterHealthy, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+        Assert.Equal(WorkloadApiSourceState.Reconnecting, source.State);
+    }
+
+    [Fact]
+    public async Task Disposed_source_is_not_ready()
+    {
+        var source = await WorkloadApiX509Source.CreateAsync(Options(), _log.Factory);
+        Assert.Equal(WorkloadApiSourceState.Ready, source.State);
+
+        await source.DisposeAsync();
+
+        Assert.Equal(WorkloadApiSourceState.Stopped, source.State);
+        Assert.Null(source.GetX509Svid());
+    }
+
+    [Fact]
     public async Task Svid_kept_across_five_rotations_still_works()
     {
         await using var source = await WorkloadApiX509Source.CreateAsync(Options(), _log.Factory);
