@@ -34,6 +34,7 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
     private FileSystemWatcher? _watcher;
     private FileFingerprint[] _loaded = [];
     private FileFingerprint[] _rejected = [];
+    private string? _expired;
     private string? _lastReported;
     private bool _disposed;
 
@@ -134,9 +135,11 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
             EnsureWatcher();
             if (!System.IO.Directory.Exists(_options.Directory))
             {
-                LastError = $"directory {_options.Directory} does not exist";
+                string missing = $"directory {_options.Directory} does not exist";
+                LastError = WithExpiry(missing);
                 _loaded = [];
-                Report(LastError, () => FileX509SourceLog.DirectoryMissing(_logger, _options.Directory));
+                Report(missing, () => FileX509SourceLog.DirectoryMissing(_logger, _options.Directory));
+                CheckExpiry();
                 return;
             }
 
@@ -157,7 +160,7 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
                 result?.Release();
                 if (error is not null)
                 {
-                    LastError = error;
+                    LastError = WithExpiry(error);
                     if (stable && !before.SequenceEqual(_rejected))
                     {
                         _rejected = before;
@@ -167,11 +170,14 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
                     }
                 }
 
+                // The last good SVID is kept while the files are unusable, but never past its expiry.
+                CheckExpiry();
                 return;
             }
 
             _loaded = before;
             _rejected = [];
+            _expired = null;
             LastError = null;
             _lastReported = null;
             var svid = result.Svids[0];
@@ -188,8 +194,8 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
     }
 
     /// <summary>
-    /// The files did not change: withdraw the SVID once it has expired, since nothing else will (a peer would refuse it,
-    /// and health and metrics must not report a dead identity as served).
+    /// No new SVID was loaded (the files did not change, or are unusable): withdraw the served one once it has expired,
+    /// since nothing else will (a peer would refuse it, and health and metrics must not report a dead identity as served).
     /// </summary>
     private void CheckExpiry()
     {
@@ -200,10 +206,15 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
             return;
         }
 
-        LastError = $"X509-SVID {svid.Id} in {_options.Directory} expired at {svid.NotAfter:u} and the files were not renewed";
+        _expired = $"X509-SVID {svid.Id} in {_options.Directory} expired at {svid.NotAfter:u} and the files were not renewed";
+        LastError = WithExpiry(LastError);
         FileX509SourceLog.Expired(_logger, svid.Id, _options.Directory, svid.NotAfter);
         _store.Publish(new X509Context([], current.Bundles));
     }
+
+    /// <summary>The error to report, led by the expiry of the last SVID while that is why nothing is served.</summary>
+    private string? WithExpiry(string? error) =>
+        _expired is null ? error : error is null ? _expired : $"{_expired}; {error}";
 
     private X509Context? TryLoad(out string? error)
     {

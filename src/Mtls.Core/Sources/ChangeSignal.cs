@@ -36,7 +36,8 @@ internal sealed class ChangeSignal : IDisposable
     {
         lock (_gate)
         {
-            return new Token(this, _changed.Token);
+            // After disposal: a token that never fires, so a consumer re-registering during shutdown does not throw.
+            return new Token(this, _disposed ? CancellationToken.None : _changed.Token);
         }
     }
 

@@ -105,6 +105,23 @@ public sealed partial class FileX509SourceTests
         Assert.Contains("expired", source.LastError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Svid_that_expires_while_the_directory_is_gone_stops_being_served()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var issued = _ca.Issue("spiffe://cluster.local/web", new SvidSpec { Ttl = TimeSpan.FromHours(1) });
+        _writer.Write(Files(issued.CertificatesPem, issued.PrivateKeyPem));
+        using var source = new FileX509Source(new FileX509SourceOptions { Directory = _dir, PollInterval = TimeSpan.FromSeconds(1) }, time: time);
+        Directory.Delete(_dir, recursive: true);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.NotNull(source.GetX509Svid());
+
+        time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Null(source.GetX509Svid());
+        Assert.Contains("expired", source.LastError, StringComparison.Ordinal);
+    }
+
     /// <summary>Counts <c>mtls.source.rejected_updates</c> tagged <c>files</c>.</summary>
     private sealed class RejectionCounter : IDisposable
     {
