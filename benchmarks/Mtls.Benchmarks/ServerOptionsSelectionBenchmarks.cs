@@ -36,7 +36,7 @@ public class ServerOptionsSelectionBenchmarks
         _source = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/server"), new X509BundleSet([_ca.CreateBundle()]));
         _cache = new SpiffeServerTlsOptionsCache(
             _source,
-            new SpiffeServerTlsSettings(null, null, null),
+            new SpiffeServerTlsSettings(null, null),
             [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
             TimeProvider.System,
             NullLogger.Instance);

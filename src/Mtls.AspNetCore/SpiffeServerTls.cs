@@ -41,7 +41,7 @@ internal sealed class SpiffeServerTls : IDisposable
         var trustDomain = trustDomainName is null ? null : TrustDomain.Parse(trustDomainName);
         var authorizer = value.HandshakeAuthorizer
             ?? TrustDomainAuthorizer.MemberOfAny(value.AuthorizedTrustDomains);
-        _settings = new SpiffeServerTlsSettings(null, trustDomain, authorizer);
+        _settings = new SpiffeServerTlsSettings(trustDomain, authorizer);
     }
 
     internal IX509Source Source { get; }

@@ -26,7 +26,7 @@ public sealed class WorkloadApiEndToEndTests : IAsyncLifetime, IDisposable
     public async Task Serves_the_agents_svid_and_the_next_connection_sees_its_rotation_without_restart()
     {
         await using var server = await StartServerAsync();
-        var source = Assert.IsType<WorkloadApiX509Source>(server.Services.GetRequiredService<IX509Source>());
+        var source = Assert.IsType<WorkloadApiX509Source>(Mtls.Hosting.SpiffeX509SourceFactory.Undecorated(server.Services.GetRequiredService<IX509Source>()));
         using var before = new TestClient(server.BaseAddress, Client(), _pki.Bundles());
         Assert.Equal(TestPki.ClientId, await before.Http.GetStringAsync("/api/hello"));
         int served = server.Logs.WithEvent("ServerServingSvid").Count;
@@ -68,7 +68,7 @@ public sealed class WorkloadApiEndToEndTests : IAsyncLifetime, IDisposable
     public async Task Health_is_degraded_while_the_agent_is_unreachable()
     {
         await using var server = await StartServerAsync(health: true);
-        var source = Assert.IsType<WorkloadApiX509Source>(server.Services.GetRequiredService<IX509Source>());
+        var source = Assert.IsType<WorkloadApiX509Source>(Mtls.Hosting.SpiffeX509SourceFactory.Undecorated(server.Services.GetRequiredService<IX509Source>()));
         var health = server.Services.GetRequiredService<HealthCheckService>();
         Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
 

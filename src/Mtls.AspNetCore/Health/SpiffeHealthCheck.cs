@@ -1,5 +1,6 @@
 using Mtls.Files;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Mtls.Hosting;
 using Mtls.Sources;
 using Mtls.WorkloadApi;
 
@@ -34,14 +35,15 @@ internal sealed class SpiffeHealthCheck(IX509Source source, TimeProvider time) :
             return Task.FromResult(HealthCheckResult.Unhealthy($"X509-SVID {svid.Id} expired at {svid.NotAfter:u}", data: data));
         }
 
-        double rotationFraction = source is FileX509Source ? 2.0 / 3 : 0.5;
+        var inner = SpiffeX509SourceFactory.Undecorated(source);
+        double rotationFraction = inner is FileX509Source ? 2.0 / 3 : 0.5;
         var rotationPoint = svid.NotBefore + ((svid.NotAfter - svid.NotBefore) * rotationFraction);
         if (now >= rotationPoint)
         {
             return Task.FromResult(HealthCheckResult.Degraded($"X509-SVID {svid.Id} is past its rotation point ({rotationPoint:u}) and has not been rotated", data: data));
         }
 
-        if (source is WorkloadApiX509Source { State: not WorkloadApiSourceState.Ready } workloadApi)
+        if (inner is WorkloadApiX509Source { State: not WorkloadApiSourceState.Ready } workloadApi)
         {
             data["source_state"] = workloadApi.State.ToString();
             return Task.FromResult(HealthCheckResult.Degraded(
@@ -50,7 +52,7 @@ internal sealed class SpiffeHealthCheck(IX509Source source, TimeProvider time) :
                 data));
         }
 
-        if (source is FileX509Source { LastError: { } fileError } files)
+        if (inner is FileX509Source { LastError: { } fileError } files)
         {
             data["source_error"] = fileError;
             return Task.FromResult(HealthCheckResult.Degraded(

@@ -15,19 +15,26 @@ namespace Mtls.Files;
 /// csi-driver-spiffe (<c>tls.crt</c>, <c>tls.key</c>, <c>ca.crt</c>) or spiffe-helper write them. Watches the
 /// directory and polls it, because Kubernetes replaces such volumes by swapping a <c>..data</c> symlink. A reload
 /// is all or nothing: the key must match the certificate and the certificate must chain to the bundle, otherwise
-/// (a half-written file, a key from another rotation) the last good state stays and the reason is logged.
+/// (a half-written file, a key from another rotation) the last good state stays and the reason is logged and counted
+/// once per change of the files (not on every poll). The expiry of the served SVID is checked on every poll too: an
+/// SVID that expires on disk without being renewed is withdrawn (no SVID is served, <see cref="LastError"/> says
+/// why) until valid files appear. Change callbacks run isolated: one that throws is logged once and stops neither
+/// the polling nor the other callbacks, and never reaches the timer or file-system threads.
+/// An SVID handed out stays usable while the caller holds it, across rotations, until the source is disposed.
 /// </summary>
-public sealed class FileX509Source : IX509Source, IDisposable
+public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposable
 {
     private readonly FileX509SourceOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly X509ContextStore _store = new(ownsSnapshots: true);
+    private readonly X509ContextStore _store;
     private readonly Lock _reloadGate = new();
     private readonly ITimer _timer;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FileSystemWatcher? _watcher;
     private FileFingerprint[] _loaded = [];
+    private FileFingerprint[] _rejected = [];
+    private string? _expired;
     private string? _lastReported;
     private bool _disposed;
 
@@ -47,8 +54,9 @@ public sealed class FileX509Source : IX509Source, IDisposable
         };
         _logger = logger ?? NullLogger<FileX509Source>.Instance;
         _time = time ?? TimeProvider.System;
+        _store = new X509ContextStore(ownsSnapshots: true, SvidPreference.Default, _logger, "files");
         Reload();
-        _timer = _time.CreateTimer(_ => Reload(), null, _options.PollInterval, _options.PollInterval);
+        _timer = _time.CreateTimer(_ => SafeReload(), null, _options.PollInterval, _options.PollInterval);
     }
 
     /// <summary>The directory the files are read from (absolute).</summary>
@@ -59,6 +67,9 @@ public sealed class FileX509Source : IX509Source, IDisposable
 
     /// <inheritdoc />
     public X509Context? Current => _store.Current;
+
+    /// <inheritdoc />
+    X509Selection? IX509SelectionSource.Selection => _store.Selection;
 
     /// <inheritdoc />
     public X509Svid? GetX509Svid() => _store.Svid;
@@ -97,6 +108,21 @@ public sealed class FileX509Source : IX509Source, IDisposable
         _store.Dispose();
     }
 
+    /// <summary>Reload for the timer and file-system events: nothing may escape onto those threads and end the process.</summary>
+    private void SafeReload()
+    {
+        try
+        {
+            Reload();
+        }
+        catch (Exception e)
+        {
+            // Not expected; the next poll tries again, and the state served is whatever was last published.
+            LastError = e.Message;
+            FileX509SourceLog.ReloadFailed(_logger, _options.Directory, e);
+        }
+    }
+
     private void Reload()
     {
         lock (_reloadGate)
@@ -109,37 +135,52 @@ public sealed class FileX509Source : IX509Source, IDisposable
             EnsureWatcher();
             if (!System.IO.Directory.Exists(_options.Directory))
             {
-                LastError = $"directory {_options.Directory} does not exist";
+                string missing = $"directory {_options.Directory} does not exist";
+                LastError = WithExpiry(missing);
                 _loaded = [];
-                Report(LastError, () => FileX509SourceLog.DirectoryMissing(_logger, _options.Directory));
+                Report(missing, () => FileX509SourceLog.DirectoryMissing(_logger, _options.Directory));
+                CheckExpiry();
                 return;
             }
 
             var before = Fingerprints();
             if (before.SequenceEqual(_loaded))
             {
+                CheckExpiry();
                 return;
             }
 
             var result = TryLoad(out string? error);
-            if (result is null || !before.SequenceEqual(Fingerprints()))
+            bool stable = before.SequenceEqual(Fingerprints());
+            if (result is null || !stable)
             {
-                // A file changed while it was being read: this is a torn view, so wait for the next event or poll.
+                // Not switched to. A file that changed while it was being read is a torn view: wait for the next event or
+                // poll. Broken files are read again on every poll (a certificate not yet valid becomes valid without a
+                // change), but reported and counted once per change of the files.
                 result?.Release();
                 if (error is not null)
                 {
-                    LastError = error;
-                    Report(error, () => FileX509SourceLog.Rejected(_logger, _options.Directory, error));
-                    MtlsTelemetry.RejectedUpdates.Add(1, new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "files"));
+                    LastError = WithExpiry(error);
+                    if (stable && !before.SequenceEqual(_rejected))
+                    {
+                        _rejected = before;
+                        _lastReported = error;
+                        FileX509SourceLog.Rejected(_logger, _options.Directory, error);
+                        MtlsTelemetry.RejectedUpdates.Add(1, new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "files"));
+                    }
                 }
 
+                // The last good SVID is kept while the files are unusable, but never past its expiry.
+                CheckExpiry();
                 return;
             }
 
             _loaded = before;
+            _rejected = [];
+            _expired = null;
             LastError = null;
             _lastReported = null;
-            var svid = result.DefaultSvid!;
+            var svid = result.Svids[0];
             FileX509SourceLog.Loaded(_logger, svid.Id, _options.Directory, svid.NotAfter);
             bool rotation = _store.Current is not null;
             _store.Publish(result);
@@ -151,6 +192,29 @@ public sealed class FileX509Source : IX509Source, IDisposable
             _ready.TrySetResult();
         }
     }
+
+    /// <summary>
+    /// No new SVID was loaded (the files did not change, or are unusable): withdraw the served one once it has expired,
+    /// since nothing else will (a peer would refuse it, and health and metrics must not report a dead identity as served).
+    /// </summary>
+    private void CheckExpiry()
+    {
+        var current = _store.Current;
+        var svid = _store.Svid;
+        if (current is null || svid is null || _time.GetUtcNow() < svid.NotAfter)
+        {
+            return;
+        }
+
+        _expired = $"X509-SVID {svid.Id} in {_options.Directory} expired at {svid.NotAfter:u} and the files were not renewed";
+        LastError = WithExpiry(LastError);
+        FileX509SourceLog.Expired(_logger, svid.Id, _options.Directory, svid.NotAfter);
+        _store.Publish(new X509Context([], current.Bundles));
+    }
+
+    /// <summary>The error to report, led by the expiry of the last SVID while that is why nothing is served.</summary>
+    private string? WithExpiry(string? error) =>
+        _expired is null ? error : error is null ? _expired : $"{_expired}; {error}";
 
     private X509Context? TryLoad(out string? error)
     {
@@ -208,11 +272,11 @@ public sealed class FileX509Source : IX509Source, IDisposable
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
                 IncludeSubdirectories = false,
             };
-            FileSystemEventHandler changed = (_, _) => ThreadPool.QueueUserWorkItem(_ => Reload());
+            FileSystemEventHandler changed = (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
             watcher.Changed += changed;
             watcher.Created += changed;
             watcher.Deleted += changed;
-            watcher.Renamed += (_, _) => ThreadPool.QueueUserWorkItem(_ => Reload());
+            watcher.Renamed += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
             watcher.Error += (_, _) => ThreadPool.QueueUserWorkItem(_ => DropWatcher());
             watcher.EnableRaisingEvents = true;
             _watcher = watcher;

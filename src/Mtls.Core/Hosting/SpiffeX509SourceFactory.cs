@@ -27,6 +27,22 @@ internal static class SpiffeX509SourceFactory
         };
     }
 
+    /// <summary>The container's source: the owned one, with the configured hint and trust domain applied.</summary>
+    internal static IX509Source Choose(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<SpiffeX509SourceOptions>>().Value;
+        var preference = new SvidPreference(
+            string.IsNullOrEmpty(options.SvidHint) ? null : options.SvidHint,
+            options.TrustDomain is null ? null : Identity.TrustDomain.Parse(options.TrustDomain));
+        return X509SourceChoice.Apply(
+            services.GetRequiredService<OwnedX509Source>().Source,
+            preference,
+            services.GetRequiredService<ILoggerFactory>().CreateLogger("Mtls.Sources"));
+    }
+
+    /// <summary>What <paramref name="source"/> decorates, if anything: the source whose state and errors tell its health.</summary>
+    internal static IX509Source Undecorated(IX509Source source) => source is X509SourceChoice.Chosen chosen ? chosen.Inner : source;
+
     /// <summary>The value of <c>mtls.source</c> for the kind.</summary>
     internal static string TelemetryName(SpiffeSourceKind kind) => kind switch
     {

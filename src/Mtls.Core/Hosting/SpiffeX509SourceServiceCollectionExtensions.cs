@@ -11,11 +11,12 @@ public static class SpiffeX509SourceServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the <see cref="IX509Source"/> that <see cref="SpiffeX509SourceOptions"/> describes (the Workload API
-    /// at <c>SPIFFE_ENDPOINT_SOCKET</c> by default, or files) as a singleton, and a hosted service that waits for its
+    /// at <c>SPIFFE_ENDPOINT_SOCKET</c> by default, or files) as a singleton presenting the SVID the options choose
+    /// (<c>SvidHint</c>, <c>TrustDomain</c>), the one servers, clients, the startup wait and health all read, and a hosted service that waits for its
     /// first SVID before the application's server starts (startup fails after <see cref="SpiffeX509SourceOptions.StartupTimeout"/>).
     /// Binds the <c>Spiffe</c> configuration section, then applies <paramref name="configure"/>; validated at
     /// startup. Calling it again only adds <paramref name="configure"/>. An <see cref="IX509Source"/> the
-    /// application registers itself wins over the one described here.
+    /// application registers itself wins over the one described here, and is used as it chooses.
     /// </summary>
     public static IServiceCollection AddSpiffeX509Source(this IServiceCollection services, Action<SpiffeX509SourceOptions>? configure = null)
     {
@@ -27,7 +28,8 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             services.AddOptions<SpiffeX509SourceOptions>().BindConfiguration(SpiffeX509SourceOptions.SectionName).ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeX509SourceOptions>, SpiffeX509SourceOptionsValidator>());
             services.TryAddSingleton(TimeProvider.System);
-            services.TryAddSingleton<IX509Source>(SpiffeX509SourceFactory.Create);
+            services.TryAddSingleton(static provider => new OwnedX509Source(SpiffeX509SourceFactory.Create(provider)));
+            services.TryAddSingleton(SpiffeX509SourceFactory.Choose);
             services.AddHostedService<SpiffeX509SourceStartup>();
         }
 
@@ -52,7 +54,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             o.Source = SpiffeSourceKind.Custom;
             configure?.Invoke(o);
         });
-        services.Replace(ServiceDescriptor.Singleton<IX509Source>(_ => source));
+        services.Replace(ServiceDescriptor.Singleton(_ => new OwnedX509Source(source)));
         return services;
     }
 

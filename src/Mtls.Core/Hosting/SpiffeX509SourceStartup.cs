@@ -26,12 +26,13 @@ internal sealed partial class SpiffeX509SourceStartup(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var value = options.Value;
-        if (source is WorkloadApiX509Source workloadApi)
+        var inner = SpiffeX509SourceFactory.Undecorated(source);
+        if (inner is WorkloadApiX509Source workloadApi)
         {
             // Its own wait names the address, the attempts and the agent's last error.
             await workloadApi.WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
         }
-        else if (source is FileX509Source files)
+        else if (inner is FileX509Source files)
         {
             // Its own wait names the directory and why the files there are not (yet) a valid SVID.
             await files.WaitUntilReadyAsync(value.StartupTimeout, cancellationToken).ConfigureAwait(false);
@@ -54,6 +55,7 @@ internal sealed partial class SpiffeX509SourceStartup(
             }
         }
 
+        // Withdrawn again since the wait ended is possible; the server then fails handshakes and health reports it.
         if (source.GetX509Svid() is { } svid)
         {
             LogReady(logger, svid.Id.ToString(), svid.NotAfter);

@@ -9,7 +9,7 @@ namespace Mtls.Sources;
 /// An <see cref="IX509Source"/> whose identity and bundles the caller sets, e.g. static certificates, or tests.
 /// The caller keeps ownership of what it passes in: the source never disposes it.
 /// </summary>
-public sealed class InMemoryX509Source : IX509Source, IDisposable
+public sealed class InMemoryX509Source : IX509Source, IX509SelectionSource, IDisposable
 {
     private readonly X509ContextStore _store = new(ownsSnapshots: false);
 
@@ -27,6 +27,9 @@ public sealed class InMemoryX509Source : IX509Source, IDisposable
     /// <summary>Replaces the identity and bundles and fires the change token.</summary>
     public void Update(X509Svid? svid, X509BundleSet bundles) =>
         _store.Publish(new X509Context(svid is null ? [] : [svid], bundles));
+
+    /// <inheritdoc />
+    X509Selection? IX509SelectionSource.Selection => _store.Selection;
 
     /// <inheritdoc />
     public X509Svid? GetX509Svid() => _store.Svid;

@@ -18,13 +18,19 @@ public sealed class X509Context
         Bundles = bundles;
     }
 
-    /// <summary>The workload's SVIDs; the first is the default identity. Empty when the identity was withdrawn.</summary>
+    /// <summary>
+    /// The workload's SVIDs; the first is the Workload API's default identity. Empty when the identity was withdrawn.
+    /// The one the workload presents is the source's <see cref="IX509SvidSource.GetX509Svid"/>, not necessarily the first.
+    /// </summary>
     public IReadOnlyList<X509Svid> Svids { get; }
 
     /// <summary>The trusted bundles: the workload's own trust domain and any federated ones.</summary>
     public X509BundleSet Bundles { get; }
 
-    /// <summary>The default SVID (the first), or null when there is none.</summary>
+    /// <summary>
+    /// The Workload API's default SVID (the first), or null when there is none. Not necessarily the one presented: a hint
+    /// or picker may choose another; ask the source's <see cref="IX509SvidSource.GetX509Svid"/> for that.
+    /// </summary>
     public X509Svid? DefaultSvid => Svids.Count > 0 ? Svids[0] : null;
 
     /// <summary>Releases every certificate and key the snapshot holds.</summary>

@@ -5,7 +5,7 @@ using Mtls.Sources;
 namespace Mtls.Tls;
 
 /// <summary>
-/// The client half of SPIFFE mTLS over any stream: presents the source's current SVID (with its intermediates)
+/// The client half of SPIFFE mTLS over any stream: presents the SVID the source chose (with its intermediates)
 /// and accepts only a server whose SVID verifies against the bundle of its own trust domain and whose ID the
 /// authorizer allows. The TLS objects are rebuilt once per snapshot of the source, lazily on the first handshake
 /// after a rotation, so each new connection presents the SVID current at that moment.
@@ -34,15 +34,17 @@ internal sealed class SpiffeClientTlsOptionsCache
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     internal ClientTlsSnapshot GetSnapshot()
     {
-        var context = _source.Current;
+        // The source's own choice with the snapshot it was made from (never Svids[0]): a client presents exactly the
+        // SVID a server on the same source would serve.
+        var selection = X509SourceChoice.Read(_source);
+        var svid = selection?.Svid
+            ?? throw new InvalidOperationException("the X.509 source has no SVID to present (none received yet, withdrawn, or none fits the SVID hint or trust domain)");
+        var context = selection.Context;
         var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null && ReferenceEquals(snapshot.Context, context))
+        if (snapshot is not null && ReferenceEquals(snapshot.Context, context) && ReferenceEquals(snapshot.Svid, svid))
         {
             return snapshot;
         }
-
-        var svid = context?.DefaultSvid
-            ?? throw new InvalidOperationException("the X.509 source has no SVID yet (or it was withdrawn): no client certificate to present");
 
         // Two racing handshakes may both build; either result is correct for this snapshot.
         var built = new ClientTlsSnapshot(context, svid, Authorizer, _rule, _time);

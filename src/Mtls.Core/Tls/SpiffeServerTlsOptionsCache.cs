@@ -31,7 +31,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
 
     /// <summary>Builds the options for the source's current snapshot and rebuilds them on every change.</summary>
     /// <param name="source">Where our SVID and the trusted bundles come from.</param>
-    /// <param name="settings">Which SVID to serve and which peers to admit.</param>
+    /// <param name="settings">Which peers to admit (the SVID served is the source's choice: apply a preference with <see cref="X509SourceChoice.Apply"/>).</param>
     /// <param name="applicationProtocols">The ALPN protocols to offer (set here so that nobody mutates the shared options later).</param>
     /// <param name="time">The clock for peer certificate validity.</param>
     /// <param name="logger">Where refused handshakes and rebuilds are reported.</param>
@@ -60,27 +60,6 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     /// <summary>The SVID <see cref="Current"/> serves, or null.</summary>
     internal X509Svid? Svid => Volatile.Read(ref _current)?.Svid;
 
-    /// <summary>The SVID a server should serve from <paramref name="source"/>: the one with the configured hint, or the source's own choice.</summary>
-    internal static X509Svid? SelectSvid(IX509Source source, string? svidHint)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        if (string.IsNullOrEmpty(svidHint))
-        {
-            return source.GetX509Svid();
-        }
-
-        var svids = source.Current?.Svids ?? [];
-        foreach (var svid in svids)
-        {
-            if (svid.Hint == svidHint)
-            {
-                return svid;
-            }
-        }
-
-        return null;
-    }
-
     public void Dispose() => _subscription.Dispose();
 
     private void Rebuild()
@@ -98,17 +77,14 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
 
     private Entry? Build()
     {
-        var context = _source.Current;
-        var svid = context is null ? null : SelectSvid(_source, _settings.SvidHint);
+        // The source's own choice, read with the snapshot it was made from: the server presents exactly what
+        // GetX509Svid() says (hint, trust domain and picker are applied there, once per snapshot).
+        var selection = X509SourceChoice.Read(_source);
+        var context = selection?.Context;
+        var svid = selection?.Svid;
         if (context is null || svid is null)
         {
-            LogNoSvid(_logger, _settings.SvidHint ?? "(none)");
-            return null;
-        }
-
-        if (_settings.TrustDomain is not null && !svid.Id.IsMemberOf(_settings.TrustDomain))
-        {
-            LogForeignSvid(_logger, svid.Id.ToString(), _settings.TrustDomain.Name);
+            LogNoSvid(_logger);
             return null;
         }
 
@@ -176,11 +152,8 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     [LoggerMessage(1, LogLevel.Warning, "mTLS handshake refused: peer {PeerSpiffeId}, reason {Outcome}: {Detail}", EventName = "ServerHandshakeRefused")]
     private static partial void LogRefused(ILogger logger, string peerSpiffeId, string outcome, string detail);
 
-    [LoggerMessage(2, LogLevel.Warning, "No X509-SVID to serve (hint {SvidHint}): TLS handshakes fail until the source delivers one", EventName = "ServerNoSvid")]
-    private static partial void LogNoSvid(ILogger logger, string svidHint);
-
-    [LoggerMessage(3, LogLevel.Error, "Refusing to serve X509-SVID {SpiffeId}: it is not in the configured trust domain {TrustDomain}", EventName = "ServerForeignSvid")]
-    private static partial void LogForeignSvid(ILogger logger, string spiffeId, string trustDomain);
+    [LoggerMessage(2, LogLevel.Warning, "No X509-SVID to serve (none received, withdrawn, or none fits the SVID hint or trust domain): TLS handshakes fail until the source delivers one", EventName = "ServerNoSvid")]
+    private static partial void LogNoSvid(ILogger logger);
 
     [LoggerMessage(4, LogLevel.Information, "Serving X509-SVID {SpiffeId} (expires {NotAfter:u}); handshake admits peers: {Authorizer}", EventName = "ServerServingSvid")]
     private static partial void LogServing(ILogger logger, string spiffeId, DateTimeOffset notAfter, string authorizer);

@@ -7,9 +7,9 @@ namespace Mtls.Tls;
 /// <summary>
 /// The certificate context a TLS side presents for an SVID, built once per snapshot. It holds its own copies of the
 /// certificates: a connection keeps its context for as long as it lives (an HTTP/2 connection can outlive many
-/// rotations, and <c>SslStream.LocalCertificate</c> stays readable), while the source disposes its snapshot's
-/// certificates soon after a rotation. The copies share the native certificate and key, and are released by the
-/// garbage collector once no connection refers to them.
+/// rotations, and <c>SslStream.LocalCertificate</c> stays readable) and must not depend on the source, which disposes
+/// its current snapshot's certificates when it is itself disposed. The copies share the native certificate and key, and
+/// are released by the garbage collector once no connection refers to them.
 /// </summary>
 internal static class TlsCertificateContext
 {

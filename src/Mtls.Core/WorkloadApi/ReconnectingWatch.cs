@@ -1,16 +1,16 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 
 namespace Mtls.WorkloadApi;
 
 /// <summary>
-/// Keeps one Workload API stream open for a source, for as long as the source lives. The stream is reopened through a
-/// Polly retry pipeline (exponential backoff with jitter, capped) whose attempt count starts afresh once a stream has
-/// delivered an update. <c>InvalidArgument</c> and <c>Unimplemented</c> stop the watch, as the standard says;
-/// every other failure, including <c>PermissionDenied</c>, is retried. The state the source serves is never touched
-/// here except through the permission-denied callback.
+/// Keeps one Workload API stream open for a source, for as long as the source lives. After every failure the stream
+/// is reopened after a delay that grows exponentially (with jitter, capped); the delay starts afresh only once a
+/// stream has stayed up for <see cref="WorkloadApiSourceOptions.HealthyStreamDuration"/> after its first update, so an
+/// agent that sends one update and drops the stream each time is not hammered. <c>InvalidArgument</c> and
+/// <c>Unimplemented</c> stop the watch, as the standard says; every other failure, including <c>PermissionDenied</c>
+/// and a bug of our own while applying an update, is retried. <see cref="State"/> always says what is true: the watch
+/// never ends silently while claiming to be ready.
 /// </summary>
 internal sealed class ReconnectingWatch : IAsyncDisposable
 {
@@ -19,8 +19,10 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Func<Action, CancellationToken, Task> _stream;
     private readonly Action<WorkloadApiException> _onPermissionDenied;
-    private readonly ResiliencePipeline _pipeline;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _delay;
+    private readonly TimeSpan _maxDelay;
+    private readonly TimeSpan _healthyAfter;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _run = Task.CompletedTask;
@@ -43,23 +45,9 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
         _stream = stream;
         _onPermissionDenied = onPermissionDenied;
         _time = options.TimeProvider;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<WorkloadApiException>(e => !IsTerminal(e.StatusCode)),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.ReconnectDelay,
-                MaxDelay = options.MaxReconnectDelay,
-                MaxRetryAttempts = int.MaxValue,
-                OnRetry = args =>
-                {
-                    var error = (WorkloadApiException)args.Outcome.Exception!;
-                    _logger.StreamFailed(_what, _address, error.StatusCode, args.AttemptNumber + 1, error.Detail, args.RetryDelay);
-                    return default;
-                },
-            })
-            .Build();
+        _delay = options.ReconnectDelay;
+        _maxDelay = options.MaxReconnectDelay;
+        _healthyAfter = options.HealthyStreamDuration;
     }
 
     internal WorkloadApiSourceState State => (WorkloadApiSourceState)Volatile.Read(ref _state);
@@ -96,7 +84,19 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
         await _stop.CancelAsync().ConfigureAwait(false);
         await _run.ConfigureAwait(false);
         _stop.Dispose();
+        Volatile.Write(ref _state, (int)WorkloadApiSourceState.Stopped);
         _ready.TrySetException(new ObjectDisposedException(nameof(ReconnectingWatch), $"The {_what} source was disposed before its first update."));
+    }
+
+    /// <summary>
+    /// The delay before reconnecting after <paramref name="failures"/> failures in a row: the base delay doubled per
+    /// failure, capped, then a random point in its upper half (so many workloads restarted with one agent spread out,
+    /// yet no delay is shorter than half the nominal one).
+    /// </summary>
+    internal static TimeSpan Backoff(int failures, TimeSpan delay, TimeSpan maxDelay, double random)
+    {
+        double nominal = Math.Min(maxDelay.Ticks, delay.Ticks * Math.Pow(2, Math.Min(failures - 1, 62)));
+        return TimeSpan.FromTicks((long)(nominal * (0.5 + (0.5 * random))));
     }
 
     private static bool IsTerminal(StatusCode code) => code is StatusCode.InvalidArgument or StatusCode.Unimplemented;
@@ -105,62 +105,88 @@ internal sealed class ReconnectingWatch : IAsyncDisposable
     {
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            int failures = 0;
+            while (true)
             {
-                await _pipeline.ExecuteAsync(AttemptAsync, cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                var (error, healthySince) = await AttemptAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _lastError, error);
+                if (IsTerminal(error.StatusCode))
+                {
+                    Stop(error);
+                    return;
+                }
+
+                if (error.StatusCode == StatusCode.PermissionDenied)
+                {
+                    Volatile.Write(ref _state, (int)WorkloadApiSourceState.IdentityWithdrawn);
+                    _onPermissionDenied(error);
+                }
+                else if (State == WorkloadApiSourceState.Ready)
+                {
+                    Volatile.Write(ref _state, (int)WorkloadApiSourceState.Reconnecting);
+                }
+
+                // Only a stream that stayed up long enough proves the agent healthy; one that delivers an update and
+                // then breaks keeps the delay growing.
+                if (healthySince is { } since && _time.GetElapsedTime(since) >= _healthyAfter)
+                {
+                    failures = 0;
+                }
+
+                failures++;
+                var delay = Backoff(failures, _delay, _maxDelay, Random.Shared.NextDouble());
+                _logger.StreamFailed(_what, _address, error.StatusCode, failures, error.Detail, delay);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Disposal: the stream was cancelled on purpose.
         }
-        catch (WorkloadApiException e)
+        catch (Exception e)
         {
-            Volatile.Write(ref _lastError, e);
-            Volatile.Write(ref _state, (int)WorkloadApiSourceState.Failed);
-            _logger.WatchStopped(_what, _address, e.StatusCode, e.Detail);
-            _ready.TrySetException(new WorkloadApiException(e.StatusCode, $"The Workload API at {_address} refused the {_what} stream with {e.StatusCode}: {e.Detail}. Not retrying.", e));
+            // Not expected (every stream failure is handled above), but if the loop ever dies, say so: a watch that
+            // ended must not look ready.
+            Stop(new WorkloadApiException(StatusCode.Internal, $"the {_what} watch failed: {e.Message}", e));
         }
     }
 
-    private async ValueTask AttemptAsync(CancellationToken cancellationToken)
+    /// <summary>Runs one stream to its end; returns why it ended and when it delivered its first update (if it did).</summary>
+    private async Task<(WorkloadApiException Error, long? HealthySince)> AttemptAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _attempts);
-        bool updated = false;
+        long? firstUpdate = null;
         try
         {
             await _stream(
                 () =>
                 {
-                    updated = true;
+                    firstUpdate ??= _time.GetTimestamp();
                     Volatile.Write(ref _attempts, 0);
                     Volatile.Write(ref _state, (int)WorkloadApiSourceState.Ready);
                     _ready.TrySetResult();
                 },
                 cancellationToken).ConfigureAwait(false);
-            throw new WorkloadApiException(StatusCode.Unavailable, $"the agent ended the {_what} stream");
+            return (new WorkloadApiException(StatusCode.Unavailable, $"the agent ended the {_what} stream"), firstUpdate);
         }
         catch (WorkloadApiException e)
         {
-            Volatile.Write(ref _lastError, e);
-            if (e.StatusCode == StatusCode.PermissionDenied)
-            {
-                Volatile.Write(ref _state, (int)WorkloadApiSourceState.IdentityWithdrawn);
-                _onPermissionDenied(e);
-            }
-            else if (State == WorkloadApiSourceState.Ready)
-            {
-                Volatile.Write(ref _state, (int)WorkloadApiSourceState.Reconnecting);
-            }
-
-            if (updated && !IsTerminal(e.StatusCode))
-            {
-                // The stream worked before it broke: reconnect now, with the backoff starting afresh.
-                _logger.StreamFailed(_what, _address, e.StatusCode, 1, e.Detail, TimeSpan.Zero);
-                return;
-            }
-
-            throw;
+            return (e, firstUpdate);
         }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // A failure of our own while applying an update: the stream is reopened like any broken stream, so the
+            // source neither stops rotating nor keeps claiming to be ready.
+            return (new WorkloadApiException(StatusCode.Internal, $"applying a {_what} update failed: {e.Message}", e), firstUpdate);
+        }
+    }
+
+    private void Stop(WorkloadApiException error)
+    {
+        Volatile.Write(ref _lastError, error);
+        Volatile.Write(ref _state, (int)WorkloadApiSourceState.Failed);
+        _logger.WatchStopped(_what, _address, error.StatusCode, error.Detail);
+        _ready.TrySetException(new WorkloadApiException(error.StatusCode, $"The Workload API at {_address} refused the {_what} stream with {error.StatusCode}: {error.Detail}. Not retrying.", error));
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Grpc.Core;
 using Microsoft.Extensions.Primitives;
 using Mtls.Bundles;
 using Mtls.Identity;
@@ -14,8 +15,10 @@ namespace Mtls.WorkloadApi;
 /// is the full set; a trust domain missing from it is no longer trusted), announced through <see cref="GetChangeToken"/>;
 /// <see cref="ValidateJwtSvid"/> checks a peer's token locally against them. JWT-SVIDs are fetched per audience and
 /// subject and cached until <see cref="WorkloadApiJwtSourceOptions.JwtSvidRefreshFraction"/> of their lifetime has
-/// passed. Reconnection and status handling are those of <see cref="WorkloadApiX509Source"/>; on <c>PermissionDenied</c>
-/// the cached JWT-SVIDs are dropped and the bundles kept.
+/// passed; concurrent callers asking for the same audiences and subject share one fetch. Reconnection and status
+/// handling are those of <see cref="WorkloadApiX509Source"/>. <c>PermissionDenied</c> on any call (the bundle stream or
+/// a JWT-SVID fetch) withdraws the identity: every cached JWT-SVID is dropped at once, fetches in flight are not cached,
+/// and no JWT-SVID is answered from the cache until the agent issues one again; the bundles are kept.
 /// </summary>
 public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, IDisposable
 {
@@ -24,11 +27,15 @@ public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, I
     private readonly WorkloadApiClient _client;
     private readonly ReconnectingWatch _watch;
     private readonly JwtSvidValidator _validator;
-    private readonly ConcurrentDictionary<(string Audiences, string? Subject), CachedSvid> _svids = new();
-    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<CacheKey, CachedSvid> _svids = new();
+    private readonly Lock _fetchGate = new();
+    private readonly Dictionary<CacheKey, Task<JwtSvid>> _inFlight = [];
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly ChangeSignal _changed;
     private readonly ILogger _logger;
     private JwtBundleSet? _bundles;
-    private CancellationTokenSource _changed = new();
+    private int _generation;
+    private int _disposed;
 
     /// <summary>Creates the source and starts watching the JWT bundles; use <see cref="WaitUntilReadyAsync"/> (or <see cref="CreateAsync"/>) before relying on it.</summary>
     /// <exception cref="InvalidWorkloadApiAddressException">The address is missing or invalid.</exception>
@@ -40,7 +47,8 @@ public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, I
         _logger = loggerFactory.CreateLogger<WorkloadApiJwtSource>();
         _client = new WorkloadApiClient(_options, loggerFactory.CreateLogger<WorkloadApiClient>());
         _validator = new JwtSvidValidator(this, _options.TimeProvider);
-        _watch = new ReconnectingWatch(What, _client.Address, _options, _logger, StreamAsync, _ => _svids.Clear());
+        _changed = new ChangeSignal("Workload API JWT", _logger);
+        _watch = new ReconnectingWatch(What, _client.Address, _options, _logger, StreamAsync, Withdraw);
         _watch.Start();
     }
 
@@ -81,14 +89,11 @@ public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, I
     /// <inheritdoc />
     public JwtBundle? GetJwtBundle(TrustDomain trustDomain) => Bundles?.GetJwtBundle(trustDomain);
 
-    /// <summary>A token that fires on the next change of <see cref="Bundles"/>.</summary>
-    public IChangeToken GetChangeToken()
-    {
-        lock (_gate)
-        {
-            return new CancellationChangeToken(_changed.Token);
-        }
-    }
+    /// <summary>
+    /// A token that fires on the next change of <see cref="Bundles"/>. A callback that throws is logged once and stops
+    /// neither the source nor the other callbacks.
+    /// </summary>
+    public IChangeToken GetChangeToken() => _changed.GetToken();
 
     /// <summary>
     /// Validates a peer's JWT-SVID locally against the streamed bundles (only the bundle of the <c>sub</c>'s trust domain
@@ -105,21 +110,114 @@ public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, I
         return GetJwtSvidAsync([audience], subject, cancellationToken);
     }
 
-    /// <summary>A JWT-SVID carrying every one of <paramref name="audiences"/>, from the cache while fresh.</summary>
-    /// <exception cref="WorkloadApiException">Fetching failed.</exception>
+    /// <summary>
+    /// A JWT-SVID carrying every one of <paramref name="audiences"/>, from the cache while fresh. The cache is keyed by
+    /// the exact set of audiences (order and repetition do not matter, as for the token's <c>aud</c> claim) and the
+    /// subject. Callers asking for the same key while a fetch is under way share that fetch.
+    /// </summary>
+    /// <exception cref="WorkloadApiException">Fetching failed (<c>PermissionDenied</c>: the identity was withdrawn, and every cached JWT-SVID with it).</exception>
     public async Task<JwtSvid> GetJwtSvidAsync(IReadOnlyCollection<string> audiences, SpiffeId? subject = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(audiences);
-        var key = (string.Join('\n', audiences.Order(StringComparer.Ordinal)), subject?.ToString());
-        var now = _options.TimeProvider.GetUtcNow();
-        if (_svids.TryGetValue(key, out var cached) && now < cached.RefreshAt)
+        if (audiences.Count == 0 || audiences.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("At least one audience is needed, and none may be empty.", nameof(audiences));
+        }
+
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var key = CacheKey.Of(audiences, subject);
+        if (_svids.TryGetValue(key, out var cached) && _options.TimeProvider.GetUtcNow() < cached.RefreshAt)
         {
             return cached.Svid;
         }
 
-        var svid = (await _client.FetchJwtSvidsAsync(audiences, subject, cancellationToken).ConfigureAwait(false))[0];
-        var issued = svid.IssuedAt ?? now;
-        var refreshAt = issued + ((svid.Expiry - issued) * _options.JwtSvidRefreshFraction);
+        Task<JwtSvid> fetch;
+        lock (_fetchGate)
+        {
+            if (!_inFlight.TryGetValue(key, out fetch!))
+            {
+                // The shared fetch runs on the source's lifetime, not on the first caller's token: one caller giving up
+                // must not fail the others.
+                var completion = new TaskCompletionSource<JwtSvid>(TaskCreationOptions.RunContinuationsAsynchronously);
+                fetch = completion.Task;
+                _inFlight[key] = fetch;
+                _ = FetchAsync(key, [.. audiences], subject, _generation, completion);
+            }
+        }
+
+        return await fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the stream and forgets the cached JWT-SVIDs.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _watch.DisposeAsync().ConfigureAwait(false);
+        _svids.Clear();
+        _client.Dispose();
+        _changed.Dispose();
+    }
+
+    /// <summary>Ends the stream and forgets the cached JWT-SVIDs.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task StreamAsync(Action updated, CancellationToken cancellationToken)
+    {
+        await foreach (var bundles in _client.WatchJwtBundlesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            Volatile.Write(ref _bundles, bundles);
+            _logger.JwtBundlesUpdated(Address, bundles.Bundles.Count);
+            updated();
+            _changed.Fire();
+        }
+    }
+
+    /// <summary>Fetches for the callers sharing <paramref name="completion"/>; caches the answer unless the identity was withdrawn meanwhile.</summary>
+    private async Task FetchAsync(CacheKey key, string[] audiences, SpiffeId? subject, int generation, TaskCompletionSource<JwtSvid> completion)
+    {
+        try
+        {
+            var now = _options.TimeProvider.GetUtcNow();
+            var svid = (await _client.FetchJwtSvidsAsync(audiences, subject, _lifetime.Token).ConfigureAwait(false))[0];
+            var issued = svid.IssuedAt ?? now;
+            var refreshAt = issued + ((svid.Expiry - issued) * _options.JwtSvidRefreshFraction);
+            lock (_fetchGate)
+            {
+                _inFlight.Remove(key);
+                if (generation != _generation)
+                {
+                    // Issued before a withdrawal that happened while it travelled: fail closed.
+                    throw new WorkloadApiException(StatusCode.PermissionDenied, $"The Workload API at {Address} withdrew this workload's identity while a JWT-SVID was being fetched.");
+                }
+
+                Store(key, svid, refreshAt, now);
+            }
+
+            completion.TrySetResult(svid);
+        }
+        catch (Exception e)
+        {
+            lock (_fetchGate)
+            {
+                _inFlight.Remove(key);
+            }
+
+            if (e is WorkloadApiException { StatusCode: StatusCode.PermissionDenied } denied)
+            {
+                Withdraw(denied);
+            }
+
+            completion.TrySetException(e);
+        }
+    }
+
+    private void Store(CacheKey key, JwtSvid svid, DateTimeOffset refreshAt, DateTimeOffset now)
+    {
         if (_svids.Count >= _options.MaxCachedJwtSvids)
         {
             foreach (var stale in _svids.Where(e => e.Value.RefreshAt <= now))
@@ -134,42 +232,37 @@ public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, I
         }
 
         _svids[key] = new CachedSvid(svid, refreshAt);
-        return svid;
     }
 
-    /// <summary>Ends the stream and forgets the cached JWT-SVIDs.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>PermissionDenied on any call: every JWT-SVID this source holds or is fetching stops being served.</summary>
+    private void Withdraw(WorkloadApiException error)
     {
-        await _watch.DisposeAsync().ConfigureAwait(false);
-        _svids.Clear();
-        _client.Dispose();
-        lock (_gate)
+        lock (_fetchGate)
         {
-            _changed.Dispose();
+            _generation++;
+            _svids.Clear();
         }
-    }
 
-    /// <summary>Ends the stream and forgets the cached JWT-SVIDs.</summary>
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    private async Task StreamAsync(Action updated, CancellationToken cancellationToken)
-    {
-        await foreach (var bundles in _client.WatchJwtBundlesAsync(cancellationToken).ConfigureAwait(false))
-        {
-            CancellationTokenSource fired;
-            lock (_gate)
-            {
-                Volatile.Write(ref _bundles, bundles);
-                fired = _changed;
-                _changed = new CancellationTokenSource();
-            }
-
-            _logger.JwtBundlesUpdated(Address, bundles.Bundles.Count);
-            updated();
-            fired.Cancel();
-            fired.Dispose();
-        }
+        _logger.JwtIdentityWithdrawn(Address, error.Detail);
     }
 
     private sealed record CachedSvid(JwtSvid Svid, DateTimeOffset RefreshAt);
+
+    /// <summary>
+    /// The exact cache key: the audiences as a set (sorted, without repeats) written length-prefixed, so no two different
+    /// sets can collide whatever characters they contain ("a\nb" is not "a" and "b"), and the subject.
+    /// </summary>
+    private readonly record struct CacheKey(string Audiences, string? Subject)
+    {
+        internal static CacheKey Of(IReadOnlyCollection<string> audiences, SpiffeId? subject)
+        {
+            var builder = new System.Text.StringBuilder();
+            foreach (string audience in audiences.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                builder.Append(audience.Length).Append(':').Append(audience);
+            }
+
+            return new CacheKey(builder.ToString(), subject?.ToString());
+        }
+    }
 }

@@ -30,4 +30,8 @@ internal static partial class WorkloadApiLog
     [LoggerMessage(EventId = 6, EventName = "JwtBundlesUpdated", Level = LogLevel.Information,
         Message = "JWT bundles from the Workload API at {Address}: {BundleCount} trust domain(s).")]
     internal static partial void JwtBundlesUpdated(this ILogger logger, WorkloadApiAddress address, int bundleCount);
+
+    [LoggerMessage(EventId = 7, EventName = "JwtIdentityWithdrawn", Level = LogLevel.Warning,
+        Message = "The Workload API at {Address} denies this workload an identity (PermissionDenied: {Detail}). Every cached JWT-SVID is dropped; new ones are fetched only when the agent grants them again.")]
+    internal static partial void JwtIdentityWithdrawn(this ILogger logger, WorkloadApiAddress address, string detail);
 }

@@ -19,8 +19,12 @@ public enum WorkloadApiSourceState
     IdentityWithdrawn,
 
     /// <summary>
-    /// The agent refused the request with <c>InvalidArgument</c> or <c>Unimplemented</c>. The standard says not to retry;
-    /// the last good state (if any) is still served. <c>LastError</c> says why.
+    /// The watch has ended: the agent refused the request with <c>InvalidArgument</c> or <c>Unimplemented</c> (the
+    /// standard says not to retry), or the watch failed unexpectedly. The last good state (if any) is still served but
+    /// no longer updated. <c>LastError</c> says why.
     /// </summary>
     Failed,
+
+    /// <summary>The source was disposed: the watch has ended and nothing is served.</summary>
+    Stopped,
 }

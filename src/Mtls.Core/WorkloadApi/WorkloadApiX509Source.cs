@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Primitives;
@@ -21,14 +20,18 @@ namespace Mtls.WorkloadApi;
 /// invalid one (bad certificate, key mismatch, chain not verifying against its own trust domain's bundle, a limit
 /// exceeded) is rejected: both are logged and counted, and the previous state is kept.</para>
 /// <para>When the stream breaks the last good state is served while the source reconnects with exponential backoff
-/// and jitter. <c>PermissionDenied</c> means the workload has lost its identity: the SVID is withdrawn (a snapshot
-/// without SVIDs is published, so servers stop presenting it) while the bundles are kept, since losing one's own
-/// identity does not make the trust domains' authorities untrustworthy and a client may still verify servers with
-/// them; the source keeps retrying. <c>InvalidArgument</c> and <c>Unimplemented</c> are not retried: <see cref="State"/>
-/// becomes <see cref="WorkloadApiSourceState.Failed"/> and <see cref="LastError"/> says why.</para>
-/// <para>Disposal ends the stream and releases every certificate and key the source created.</para>
+/// and jitter (the delay starts afresh only after a stream stayed up for
+/// <see cref="WorkloadApiSourceOptions.HealthyStreamDuration"/>). <c>PermissionDenied</c> means the workload has lost
+/// its identity: the SVIDs are withdrawn (a snapshot without SVIDs is published, <see cref="GetX509Svid"/> answers null
+/// without consulting any picker, so servers stop presenting it and clients stop sending it) while the bundles are
+/// kept, since losing one's own identity does not make the trust domains' authorities untrustworthy and a client may
+/// still verify servers with them; the source keeps retrying. <c>InvalidArgument</c> and <c>Unimplemented</c> are not
+/// retried: <see cref="State"/> becomes <see cref="WorkloadApiSourceState.Failed"/> and <see cref="LastError"/> says why.</para>
+/// <para>Change callbacks run isolated: one that throws is logged once and stops neither the watch nor other callbacks.</para>
+/// <para>An SVID or snapshot handed out stays usable while the caller holds it, across rotations; disposal ends the
+/// stream and releases the certificates and keys of the current snapshot.</para>
 /// </remarks>
-public sealed class WorkloadApiX509Source : IX509Source, IAsyncDisposable, IDisposable
+public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, IAsyncDisposable, IDisposable
 {
     private const string What = "X.509-SVID";
     private readonly WorkloadApiX509SourceOptions _options;
@@ -48,7 +51,7 @@ public sealed class WorkloadApiX509Source : IX509Source, IAsyncDisposable, IDisp
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<WorkloadApiX509Source>();
         _client = new WorkloadApiClient(_options, loggerFactory.CreateLogger<WorkloadApiClient>());
-        _store = new X509ContextStore(ownsSnapshots: true, _options.ResolvePicker());
+        _store = new X509ContextStore(ownsSnapshots: true, _options.ResolvePreference(), _logger, "Workload API X.509");
         _watch = new ReconnectingWatch(What, _client.Address, _options, _logger, StreamAsync, Withdraw);
         _watch.Start();
     }
@@ -89,6 +92,9 @@ public sealed class WorkloadApiX509Source : IX509Source, IAsyncDisposable, IDisp
     /// <exception cref="WorkloadApiException">No update in time, or the agent refused the stream.</exception>
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken = default) =>
         _watch.WaitUntilReadyAsync(_options.InitialFetchTimeout, cancellationToken);
+
+    /// <inheritdoc />
+    X509Selection? IX509SelectionSource.Selection => _store.Selection;
 
     /// <inheritdoc />
     public X509Svid? GetX509Svid() => _store.Svid;
@@ -139,11 +145,8 @@ public sealed class WorkloadApiX509Source : IX509Source, IAsyncDisposable, IDisp
             return;
         }
 
-        // The withdrawn snapshot gets its own copies of the bundle certificates: the store releases each snapshot's
-        // certificates when it retires, and the current snapshot is about to retire.
-        var bundles = new X509BundleSet(current.Bundles.Bundles.Select(b =>
-            new X509Bundle(b.TrustDomain, b.Authorities.Select(a => X509CertificateLoader.LoadCertificate(a.RawDataMemory.Span)))));
-        _store.Publish(new X509Context([], bundles));
+        // The bundles are shared with the withdrawn snapshot: the store never disposes a snapshot it replaced.
+        _store.Publish(new X509Context([], current.Bundles));
         _logger.IdentityWithdrawn(Address, error.Detail);
     }
 }

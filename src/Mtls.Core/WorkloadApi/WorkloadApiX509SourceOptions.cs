@@ -1,3 +1,4 @@
+using Mtls.Sources;
 using Mtls.X509;
 
 namespace Mtls.WorkloadApi;
@@ -12,17 +13,12 @@ public sealed class WorkloadApiX509SourceOptions : WorkloadApiSourceOptions
     /// </summary>
     public string? SvidHint { get; set; }
 
-    /// <summary>Chooses the SVID to present among those the agent sent (never empty); null to present none.</summary>
+    /// <summary>
+    /// Chooses the SVID to present among those the agent sent; null to present none. Called once per update, never with
+    /// an empty list (a withdrawn identity presents nothing without asking). If it throws, or returns an SVID that is not
+    /// in the list, the source presents no SVID (logged) until the next update: never the previous one.
+    /// </summary>
     public Func<IReadOnlyList<X509Svid>, X509Svid?>? SvidPicker { get; set; }
 
-    internal Func<IReadOnlyList<X509Svid>, X509Svid?>? ResolvePicker()
-    {
-        if (SvidPicker is not null)
-        {
-            return SvidPicker;
-        }
-
-        string? hint = SvidHint;
-        return hint is null ? null : svids => svids.FirstOrDefault(s => string.Equals(s.Hint, hint, StringComparison.Ordinal));
-    }
+    internal SvidPreference ResolvePreference() => new(SvidHint, TrustDomain: null, SvidPicker);
 }

@@ -45,7 +45,13 @@ public sealed class WorkloadApiServer : IAsyncDisposable
     private WebApplication? _app;
     private ITimer? _rotationTimer;
     private int _x509Streams;
+    private int _x509StreamsOpened;
     private TaskCompletionSource _streamsChanged = NewSignal();
+    private bool _endX509StreamsAfterOneUpdate;
+    private int _jwtSvidFetches;
+    private Status? _jwtSvidFailure;
+    private TaskCompletionSource _jwtSvidFetched = NewSignal();
+    private TaskCompletionSource _jwtSvidGate = CompletedSignal();
 
     /// <summary>Creates a server; it listens once <see cref="StartAsync"/> is called.</summary>
     public WorkloadApiServer(WorkloadApiServerOptions? options = null)
@@ -73,6 +79,12 @@ public sealed class WorkloadApiServer : IAsyncDisposable
 
     /// <summary>How many X.509-SVID streams are open right now.</summary>
     public int OpenX509Streams => Volatile.Read(ref _x509Streams);
+
+    /// <summary>How many X.509-SVID streams were opened since the server was created (reconnects included).</summary>
+    public int X509StreamsOpened => Volatile.Read(ref _x509StreamsOpened);
+
+    /// <summary>How many FetchJWTSVID calls arrived since the server was created (held ones included).</summary>
+    public int JwtSvidFetches => Volatile.Read(ref _jwtSvidFetches);
 
     /// <summary>Starts listening (deleting a stale socket file left at the path, as an agent does on start).</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -229,6 +241,92 @@ public sealed class WorkloadApiServer : IAsyncDisposable
     /// <summary>Answers calls normally again.</summary>
     public void ClearFailure() => Change(() => _failure = null);
 
+    /// <summary>
+    /// A flapping agent: every X.509-SVID stream opened from now on sends one valid update and then ends with
+    /// <c>Unavailable</c> (<paramref name="enabled"/> false: streams stay open again).
+    /// </summary>
+    public void EndX509StreamsAfterOneUpdate(bool enabled = true)
+    {
+        lock (_gate)
+        {
+            _endX509StreamsAfterOneUpdate = enabled;
+        }
+    }
+
+    /// <summary>
+    /// Answers FetchJWTSVID alone with <paramref name="code"/> (the streams are untouched), e.g. <c>PermissionDenied</c>
+    /// as an agent does when it stops issuing this workload's JWT-SVIDs; null answers normally again.
+    /// </summary>
+    public void FailJwtSvidFetchesWith(StatusCode? code, string detail = "failure injected by the test")
+    {
+        ArgumentNullException.ThrowIfNull(detail);
+        lock (_gate)
+        {
+            _jwtSvidFailure = code is { } status ? new Status(status, detail) : null;
+        }
+    }
+
+    /// <summary>FetchJWTSVID calls are counted but not answered until <see cref="ReleaseJwtSvidFetches"/> (to make callers overlap).</summary>
+    public void HoldJwtSvidFetches()
+    {
+        lock (_gate)
+        {
+            if (_jwtSvidGate.Task.IsCompleted)
+            {
+                _jwtSvidGate = NewSignal();
+            }
+        }
+    }
+
+    /// <summary>Answers the held FetchJWTSVID calls, and every later one at once.</summary>
+    public void ReleaseJwtSvidFetches()
+    {
+        lock (_gate)
+        {
+            _jwtSvidGate.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> FetchJWTSVID calls have arrived.</summary>
+    public async Task WaitForJwtSvidFetchesAsync(int count, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task fetched;
+            lock (_gate)
+            {
+                fetched = _jwtSvidFetched.Task;
+            }
+
+            if (JwtSvidFetches >= count)
+            {
+                return;
+            }
+
+            await fetched.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> X.509-SVID streams were opened in total.</summary>
+    public async Task WaitForX509StreamsOpenedAsync(int count, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                changed = _streamsChanged.Task;
+            }
+
+            if (X509StreamsOpened >= count)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Stops the server and removes its socket (and the temporary directory it created).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -290,6 +388,34 @@ public sealed class WorkloadApiServer : IAsyncDisposable
 
     internal void StreamOpened() => StreamCountChanged(+1);
 
+    internal bool EndsX509StreamsAfterOneUpdate
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endX509StreamsAfterOneUpdate;
+            }
+        }
+    }
+
+    /// <summary>Counts a FetchJWTSVID call and returns what it must wait for before answering.</summary>
+    internal Task JwtSvidFetchArrived()
+    {
+        TaskCompletionSource fired;
+        Task gate;
+        lock (_gate)
+        {
+            _jwtSvidFetches++;
+            fired = _jwtSvidFetched;
+            _jwtSvidFetched = NewSignal();
+            gate = _jwtSvidGate.Task;
+        }
+
+        fired.TrySetResult();
+        return gate;
+    }
+
     internal void StreamClosed() => StreamCountChanged(-1);
 
     internal X509SVIDResponse BuildX509Response(WorkloadApiCaller caller)
@@ -327,6 +453,11 @@ public sealed class WorkloadApiServer : IAsyncDisposable
         lock (_gate)
         {
             ThrowIfFailing();
+            if (_jwtSvidFailure is { } jwtFailure)
+            {
+                throw new RpcException(jwtFailure);
+            }
+
             if (request.Audience.Count == 0)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "audience must be specified"));
@@ -435,6 +566,13 @@ public sealed class WorkloadApiServer : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private static TaskCompletionSource CompletedSignal()
+    {
+        var signal = NewSignal();
+        signal.SetResult();
+        return signal;
+    }
+
     private static X509SVID ToProto(WorkloadApiIdentity identity, IssuedSvid issued, TestCertificateAuthority authority) => new()
     {
         SpiffeId = identity.SpiffeId,
@@ -466,6 +604,10 @@ public sealed class WorkloadApiServer : IAsyncDisposable
         lock (_gate)
         {
             _x509Streams += delta;
+            if (delta > 0)
+            {
+                _x509StreamsOpened++;
+            }
             fired = _streamsChanged;
             _streamsChanged = NewSignal();
         }

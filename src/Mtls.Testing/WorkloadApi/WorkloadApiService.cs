@@ -16,7 +16,7 @@ internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkl
         server.StreamOpened();
         try
         {
-            await StreamAsync(() => server.BuildX509Response(caller), responseStream, context).ConfigureAwait(false);
+            await StreamAsync(() => server.BuildX509Response(caller), responseStream, context, server.EndsX509StreamsAfterOneUpdate).ConfigureAwait(false);
         }
         finally
         {
@@ -36,8 +36,12 @@ internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkl
         return StreamAsync(() => server.BuildJwtBundlesResponse(caller), responseStream, context);
     }
 
-    public override Task<JWTSVIDResponse> FetchJWTSVID(JWTSVIDRequest request, ServerCallContext context) =>
-        Task.FromResult(server.BuildJwtResponse(Authenticate(context), request));
+    public override async Task<JWTSVIDResponse> FetchJWTSVID(JWTSVIDRequest request, ServerCallContext context)
+    {
+        var caller = Authenticate(context);
+        await server.JwtSvidFetchArrived().WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        return server.BuildJwtResponse(caller, request);
+    }
 
     public override Task<ValidateJWTSVIDResponse> ValidateJWTSVID(ValidateJWTSVIDRequest request, ServerCallContext context)
     {
@@ -76,7 +80,7 @@ internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkl
     }
 
     /// <summary>Sends the state, then again on every change, until the caller leaves or the server stops.</summary>
-    private async Task StreamAsync<T>(Func<T> build, IServerStreamWriter<T> responseStream, ServerCallContext context)
+    private async Task StreamAsync<T>(Func<T> build, IServerStreamWriter<T> responseStream, ServerCallContext context, bool endAfterOneUpdate = false)
     {
         using var call = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, server.StoppingToken);
         try
@@ -86,6 +90,11 @@ internal sealed class WorkloadApiService(WorkloadApiServer server) : SpiffeWorkl
                 // Taken before building, so a change made while this response is written is not missed.
                 var changed = server.Changed;
                 await responseStream.WriteAsync(build(), call.Token).ConfigureAwait(false);
+                if (endAfterOneUpdate)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "stream ended by the test after one update"));
+                }
+
                 await changed.WaitAsync(call.Token).ConfigureAwait(false);
             }
         }

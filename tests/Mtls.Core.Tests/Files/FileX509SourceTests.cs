@@ -5,7 +5,7 @@ using Mtls.Testing.Files;
 
 namespace Mtls.Core.Tests.Files;
 
-public sealed class FileX509SourceTests : IDisposable
+public sealed partial class FileX509SourceTests : IDisposable
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
     private readonly TestCertificateAuthority _ca = TestCertificateAuthority.Create("cluster.local");
