@@ -116,16 +116,14 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
         var chainPolicy = new X509ChainPolicy
         {
             // SslStream builds a chain for the peer before our callback runs; these settings keep that build off
-            // the system store and the network, and let PeerVerification reuse it when it ends in the peer's own
-            // trust domain. Our callback's verdict is the one that counts.
+            // the system store and the network. The custom store stays empty: .NET copies it into a fresh native
+            // store on every build, so every bundle's roots here made each handshake cost in proportion to the
+            // bundles. Our callback's verdict is the one that counts: it builds against the authorities of the
+            // peer's own trust domain that could have issued the chain.
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
             DisableCertificateDownloads = true,
         };
-        foreach (var bundle in context.Bundles.Bundles)
-        {
-            chainPolicy.CustomTrustStore.AddRange(bundle.TrustStore);
-        }
 
         var options = new SslServerAuthenticationOptions
         {
