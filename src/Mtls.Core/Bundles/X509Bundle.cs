@@ -13,7 +13,6 @@ namespace Mtls.Bundles;
 public sealed class X509Bundle
 {
     private readonly X509Certificate2[] _authorities;
-    private X509Certificate2Collection? _trustStore;
     private X509AuthorityIndex? _index;
 
     /// <summary>Creates a bundle for <paramref name="trustDomain"/> holding <paramref name="authorities"/>.</summary>
@@ -40,9 +39,6 @@ public sealed class X509Bundle
 
     /// <summary>True when the bundle holds no authority (it then trusts nothing).</summary>
     public bool IsEmpty => _authorities.Length == 0;
-
-    /// <summary>The authorities as a collection for <see cref="X509ChainPolicy.CustomTrustStore"/>, built once.</summary>
-    internal X509Certificate2Collection TrustStore => _trustStore ??= [.. _authorities];
 
     /// <summary>The authorities indexed by subject name and key identifier, built once on first use.</summary>
     internal X509AuthorityIndex Index => LazyInitializer.EnsureInitialized(ref _index, () => new X509AuthorityIndex(_authorities));
