@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Mtls.Identity;
+using Mtls.Telemetry;
 using Mtls.Tls;
 using Mtls.X509;
 
@@ -19,11 +20,13 @@ internal sealed partial class SpiffeConnector
 {
     private readonly SpiffeClientTlsOptionsCache _tls;
     private readonly ILogger _logger;
+    private readonly LogRateLimiter _refusals;
 
-    internal SpiffeConnector(SpiffeClientTlsOptionsCache tls, ILogger logger)
+    internal SpiffeConnector(SpiffeClientTlsOptionsCache tls, ILogger logger, TimeProvider? time = null)
     {
         _tls = tls;
         _logger = logger;
+        _refusals = new LogRateLimiter(time);
     }
 
     /// <summary>A handler whose every connection is SPIFFE mTLS.</summary>
@@ -79,7 +82,7 @@ internal sealed partial class SpiffeConnector
         {
             await transport.DisposeAsync().ConfigureAwait(false);
             var refused = ToPublic(e, endPoint);
-            LogRefused(_logger, endPoint.Host, endPoint.Port, refused.Message);
+            LogRefusal(e.Failure.Outcome, endPoint, refused.Message);
             throw refused;
         }
         catch
@@ -87,6 +90,26 @@ internal sealed partial class SpiffeConnector
             await transport.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A server decides how often it is refused and what its certificate says: refusals are logged at most
+    /// <see cref="LogRateLimiter.DefaultPermitsPerInterval"/> times per outcome and interval, with a count of the rest,
+    /// and the reason (which quotes the server's unverified certificate) is escaped and capped.
+    /// </summary>
+    private void LogRefusal(string outcome, DnsEndPoint endPoint, string reason)
+    {
+        if (!_logger.IsEnabled(LogLevel.Warning) || !_refusals.TryAcquire(outcome, out long suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            LogRefusalsSuppressed(_logger, suppressed, outcome, _refusals.Interval);
+        }
+
+        LogRefused(_logger, endPoint.Host, endPoint.Port, LogText.Sanitize(reason));
     }
 
     /// <summary>Offers the ALPN protocols SocketsHttpHandler itself would offer for the request's version policy.</summary>
@@ -122,4 +145,7 @@ internal sealed partial class SpiffeConnector
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Refused server {Host}:{Port}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string host, int port, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "{Suppressed} more refused servers with reason {Outcome} were not logged in the last {Interval} (rate limit)")]
+    private static partial void LogRefusalsSuppressed(ILogger logger, long suppressed, string outcome, TimeSpan interval);
 }

@@ -32,4 +32,10 @@ public enum BundleFormatRule
 
     /// <summary>An <c>x509-svid</c> key's first <c>x5c</c> entry is not a base64 DER certificate.</summary>
     InvalidCertificate,
+
+    /// <summary>The bundle holds more X.509 authorities than <see cref="SpiffeLimits.MaxBundleAuthorities"/>.</summary>
+    TooManyAuthorities,
+
+    /// <summary>The bundle holds more JWT authorities than <see cref="SpiffeLimits.MaxJwtAuthorities"/>.</summary>
+    TooManyKeys,
 }

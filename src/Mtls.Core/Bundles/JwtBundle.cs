@@ -16,13 +16,20 @@ public sealed class JwtBundle
     private readonly FrozenDictionary<string, JwtAuthority> _byKeyId;
 
     /// <summary>Creates a bundle for <paramref name="trustDomain"/> holding <paramref name="authorities"/>.</summary>
-    /// <exception cref="ArgumentException">Two authorities share a key ID.</exception>
+    /// <exception cref="ArgumentException">
+    /// Two authorities share a key ID, or there are more than <see cref="SpiffeLimits.MaxJwtAuthorities"/>.
+    /// </exception>
     public JwtBundle(TrustDomain trustDomain, IEnumerable<JwtAuthority> authorities)
     {
         ArgumentNullException.ThrowIfNull(trustDomain);
         ArgumentNullException.ThrowIfNull(authorities);
         TrustDomain = trustDomain;
         _ordered = [.. authorities];
+        if (_ordered.Length > SpiffeLimits.MaxJwtAuthorities)
+        {
+            throw new ArgumentException(SpiffeLimits.JwtBundleOverLimit(trustDomain, _ordered.Length), nameof(authorities));
+        }
+
         var map = new Dictionary<string, JwtAuthority>(StringComparer.Ordinal);
         foreach (var authority in _ordered)
         {
@@ -50,14 +57,33 @@ public sealed class JwtBundle
     /// <c>jwt-svid</c> or absent are JWT authorities (SPIRE omits <c>use</c> in this response); keys with any other
     /// <c>use</c> (e.g. <c>x509-svid</c>), an unknown key type or an unknown curve are ignored.
     /// </summary>
-    /// <exception cref="BundleFormatException">The document or one of its JWT keys is malformed.</exception>
+    /// <exception cref="BundleFormatException">
+    /// The document or one of its JWT keys is malformed, or it holds more than
+    /// <see cref="SpiffeLimits.MaxJwtAuthorities"/> JWT keys (<see cref="BundleFormatRule.TooManyKeys"/>, checked before
+    /// any key is built).
+    /// </exception>
     public static JwtBundle Parse(TrustDomain trustDomain, ReadOnlySpan<byte> jwksUtf8)
     {
         ArgumentNullException.ThrowIfNull(trustDomain);
         using var document = Jwks.Parse(jwksUtf8.ToArray(), out var keys);
+        int candidates = 0;
+        int index = 0;
+        foreach (var key in keys.EnumerateArray())
+        {
+            if (Jwks.Use(key, $"keys[{index++}]") is null or SpiffeBundle.JwtSvidUse)
+            {
+                candidates++;
+            }
+        }
+
+        if (candidates > SpiffeLimits.MaxJwtAuthorities)
+        {
+            throw new BundleFormatException(BundleFormatRule.TooManyKeys, SpiffeLimits.JwtBundleOverLimit(trustDomain, candidates));
+        }
+
         var authorities = new List<JwtAuthority>();
         var keyIds = new HashSet<string>(StringComparer.Ordinal);
-        int index = 0;
+        index = 0;
         foreach (var key in keys.EnumerateArray())
         {
             string where = $"keys[{index++}]";

@@ -22,7 +22,9 @@ public sealed class SpiffeBundle
     private readonly X509Bundle _x509;
 
     /// <summary>Creates a bundle; the certificates are copied, so the caller keeps ownership of its own.</summary>
-    /// <exception cref="ArgumentException">Two JWT authorities share a key ID.</exception>
+    /// <exception cref="ArgumentException">
+    /// Two JWT authorities share a key ID, or there are more authorities of a kind than <see cref="SpiffeLimits"/> allows.
+    /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">The refresh hint is negative.</exception>
     public SpiffeBundle(
         TrustDomain trustDomain,
@@ -80,7 +82,11 @@ public sealed class SpiffeBundle
     /// </summary>
     /// <param name="trustDomain">The trust domain the document was obtained for (configured, not read from the document).</param>
     /// <param name="json">The UTF-8 JSON document.</param>
-    /// <exception cref="BundleFormatException">The document, or a key it does not ignore, breaks a rule; the exception names it.</exception>
+    /// <exception cref="BundleFormatException">
+    /// The document, or a key it does not ignore, breaks a rule, or it holds more than
+    /// <see cref="SpiffeLimits.MaxBundleAuthorities"/> X.509 or <see cref="SpiffeLimits.MaxJwtAuthorities"/> JWT
+    /// authorities; the exception names it.
+    /// </exception>
     public static SpiffeBundle Parse(TrustDomain trustDomain, ReadOnlySpan<byte> json)
     {
         ArgumentNullException.ThrowIfNull(trustDomain);
@@ -102,6 +108,7 @@ public sealed class SpiffeBundle
                 : throw new BundleFormatException(BundleFormatRule.InvalidRefreshHint, $"\"spiffe_refresh_hint\" must be a non-negative integer number of seconds, not {hintElement.GetRawText()}.");
         }
 
+        CheckCounts(trustDomain, keys);
         var certificates = new List<X509Certificate2>();
         var authorities = new List<JwtAuthority>();
         var keyIds = new HashSet<string>(StringComparer.Ordinal);
@@ -198,6 +205,36 @@ public sealed class SpiffeBundle
         writer.WriteEndArray();
         writer.WriteEndObject();
     });
+
+    /// <summary>Refuses a document over a limit from the keys' <c>use</c> alone, before any certificate or key is built.</summary>
+    private static void CheckCounts(TrustDomain trustDomain, JsonElement keys)
+    {
+        int x509 = 0;
+        int jwt = 0;
+        int index = 0;
+        foreach (var key in keys.EnumerateArray())
+        {
+            switch (Jwks.Use(key, $"keys[{index++}]"))
+            {
+                case X509SvidUse:
+                    x509++;
+                    break;
+                case JwtSvidUse:
+                    jwt++;
+                    break;
+            }
+        }
+
+        if (x509 > SpiffeLimits.MaxBundleAuthorities)
+        {
+            throw new BundleFormatException(BundleFormatRule.TooManyAuthorities, SpiffeLimits.X509BundleOverLimit(trustDomain, x509));
+        }
+
+        if (jwt > SpiffeLimits.MaxJwtAuthorities)
+        {
+            throw new BundleFormatException(BundleFormatRule.TooManyKeys, SpiffeLimits.JwtBundleOverLimit(trustDomain, jwt));
+        }
+    }
 
     private static X509Bundle CopyOf(TrustDomain trustDomain, IEnumerable<X509Certificate2> certificates) =>
         new(trustDomain, certificates.Select(c => X509CertificateLoader.LoadCertificate(c.RawDataMemory.Span)));

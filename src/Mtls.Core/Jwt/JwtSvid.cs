@@ -6,7 +6,7 @@ namespace Mtls.Jwt;
 
 /// <summary>
 /// A JWT-SVID: a compact JWS whose <c>sub</c> is a SPIFFE ID. An instance comes either from
-/// <see cref="JwtSvidValidator.Validate"/> (signature, audience and time checked) or from
+/// <see cref="JwtSvidValidator.Validate(string, string)"/> (signature, audience and time checked) or from
 /// <see cref="ParseInsecure"/> (for tokens the trusted Workload API handed us). Immutable. <see cref="ToString"/>
 /// never shows the token, which is a bearer credential.
 /// </summary>

@@ -50,4 +50,10 @@ public enum JwtSvidRule
 
     /// <summary>The <c>nbf</c> claim is in the future.</summary>
     NotYetValid,
+
+    /// <summary>
+    /// The token has no <c>kid</c> and more keys of the bundle fit its <c>alg</c> than
+    /// <see cref="SpiffeLimits.MaxJwtKeysTriedWithoutKeyId"/>: it is refused without trying any.
+    /// </summary>
+    TooManyCandidateKeys,
 }

@@ -7,7 +7,8 @@ namespace Mtls.Jwt;
 /// Validates JWT-SVIDs received from peers, to the letter of the JWT-SVID specification: compact JWS only; an
 /// allowed <c>alg</c> that fits the key's type and curve; <c>typ</c> absent, <c>JWT</c> or <c>JOSE</c>; no
 /// <c>crit</c>; the key taken only from the bundle of the <c>sub</c>'s trust domain (by <c>kid</c>, or, without
-/// <c>kid</c>, any fitting key of that bundle); <c>aud</c> containing the expected audience; <c>exp</c> in the
+/// <c>kid</c>, the keys of that bundle that fit its <c>alg</c>, when there are at most
+/// <see cref="SpiffeLimits.MaxJwtKeysTriedWithoutKeyId"/> of them); <c>aud</c> containing the expected audience; <c>exp</c> in the
 /// future; <c>nbf</c>, when present, not in the future. No clock skew is allowed. Thread-safe.
 /// </summary>
 public sealed class JwtSvidValidator
@@ -27,15 +28,19 @@ public sealed class JwtSvidValidator
 
     /// <summary>Validates <paramref name="token"/> for <paramref name="audience"/> and returns the SVID it carries.</summary>
     /// <exception cref="JwtSvidException">The token breaks a rule; <see cref="JwtSvidException.Rule"/> names it.</exception>
-    public JwtSvid Validate(string token, string audience)
+    public JwtSvid Validate(string token, string audience) => Validate(token, audience, out _);
+
+    /// <summary>Like <see cref="Validate(string, string)"/>; also says how many signature checks it ran.</summary>
+    internal JwtSvid Validate(string token, string audience, out int keysTried)
     {
+        keysTried = 0;
         ArgumentNullException.ThrowIfNull(token);
         ArgumentException.ThrowIfNullOrEmpty(audience);
         var parsed = JwsCompactToken.Parse(token);
         var trustDomain = parsed.Id.TrustDomain;
         var bundle = _bundles.GetJwtBundle(trustDomain)
             ?? throw new JwtSvidException(JwtSvidRule.NoBundleForTrustDomain, $"There is no JWT bundle for trust domain {trustDomain} (of sub {parsed.Id}).");
-        VerifySignature(parsed, bundle);
+        VerifySignature(parsed, bundle, ref keysTried);
 
         if (Array.IndexOf(parsed.Audience, audience) < 0)
         {
@@ -56,7 +61,7 @@ public sealed class JwtSvidValidator
         return parsed.ToSvid(hint: null);
     }
 
-    private static void VerifySignature(JwsCompactToken token, JwtBundle bundle)
+    private static void VerifySignature(JwsCompactToken token, JwtBundle bundle, ref int keysTried)
     {
         string alg = JwsAlgorithms.Name(token.Algorithm);
         if (token.KeyId is { } keyId)
@@ -71,6 +76,7 @@ public sealed class JwtSvidValidator
                 throw new JwtSvidException(JwtSvidRule.AlgorithmKeyMismatch, $"The algorithm {alg} does not fit key \"{keyId}\" ({Describe(authority)}).");
             }
 
+            keysTried++;
             if (!authority.Verify(token.Algorithm, token.SigningInput(), token.Signature))
             {
                 throw new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature does not verify with key \"{keyId}\" of {bundle.TrustDomain}.");
@@ -84,14 +90,36 @@ public sealed class JwtSvidValidator
             throw new JwtSvidException(JwtSvidRule.UnknownKey, $"The token has no \"kid\" and the JWT bundle of {bundle.TrustDomain} has no key.");
         }
 
-        // The spec makes kid optional: try every key of the sub's trust domain that fits the algorithm.
-        byte[] signingInput = token.SigningInput();
-        bool anyFits = false;
+        // The spec makes kid optional: try the keys of the sub's trust domain that fit the algorithm, but only when
+        // there are few of them. Anyone can send a token, so without this bound one unauthenticated kid-less token
+        // would cost a signature check per key of the bundle; a deployment with that many keys sets kid (SPIRE does).
+        int fitting = 0;
         foreach (var authority in bundle.Authorities)
         {
             if (authority.Supports(token.Algorithm))
             {
-                anyFits = true;
+                fitting++;
+            }
+        }
+
+        if (fitting == 0)
+        {
+            throw new JwtSvidException(JwtSvidRule.AlgorithmKeyMismatch, $"The token has no \"kid\" and no key of {bundle.TrustDomain} fits {alg}.");
+        }
+
+        if (fitting > SpiffeLimits.MaxJwtKeysTriedWithoutKeyId)
+        {
+            throw new JwtSvidException(
+                JwtSvidRule.TooManyCandidateKeys,
+                $"The token has no \"kid\" and {fitting} keys of {bundle.TrustDomain} fit {alg}, over the limit of {SpiffeLimits.MaxJwtKeysTriedWithoutKeyId} keys tried without a kid (MaxJwtKeysTriedWithoutKeyId); the token must name its key.");
+        }
+
+        byte[] signingInput = token.SigningInput();
+        foreach (var authority in bundle.Authorities)
+        {
+            if (authority.Supports(token.Algorithm))
+            {
+                keysTried++;
                 if (authority.Verify(token.Algorithm, signingInput, token.Signature))
                 {
                     return;
@@ -99,9 +127,7 @@ public sealed class JwtSvidValidator
             }
         }
 
-        throw anyFits
-            ? new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature (no \"kid\") does not verify with any key of {bundle.TrustDomain}.")
-            : new JwtSvidException(JwtSvidRule.AlgorithmKeyMismatch, $"The token has no \"kid\" and no key of {bundle.TrustDomain} fits {alg}.");
+        throw new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature (no \"kid\") does not verify with any of the {fitting} keys of {bundle.TrustDomain} that fit it.");
     }
 
     private static string Describe(JwtAuthority authority) => authority.Curve is { } curve ? $"EC {curve}" : "RSA";

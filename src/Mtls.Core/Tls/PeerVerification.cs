@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Mtls.Authorization;
 using Mtls.Identity;
+using Mtls.Telemetry;
 using Mtls.X509;
 
 namespace Mtls.Tls;
@@ -44,7 +45,9 @@ internal static class PeerVerification
         {
             if (!verifier.TryVerifyPrebuilt(leaf, chain, out var verified, out var error))
             {
-                failure = new PeerVerificationFailure(PeerVerificationFailureKind.InvalidSvid, error.Message, error.Rule);
+                // The message may quote the unverified certificate (subject, URI): escaped and capped before it can
+                // reach a log or an exception a caller logs.
+                failure = new PeerVerificationFailure(PeerVerificationFailureKind.InvalidSvid, LogText.Sanitize(error.Message), error.Rule);
                 return false;
             }
 

@@ -27,6 +27,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _rebuild = new();
     private readonly IDisposable _subscription;
+    private readonly LogRateLimiter _refusals;
     private Entry? _current;
 
     /// <summary>Builds the options for the source's current snapshot and rebuilds them on every change.</summary>
@@ -50,6 +51,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
         _applicationProtocols = [.. applicationProtocols];
         _time = time ?? TimeProvider.System;
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _refusals = new LogRateLimiter(_time);
         Rebuild();
         _subscription = ChangeToken.OnChange(source.GetChangeToken, Rebuild);
     }
@@ -93,16 +95,14 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
         var chainPolicy = new X509ChainPolicy
         {
             // SslStream builds a chain for the peer before our callback runs; these settings keep that build off
-            // the system store and the network, and let PeerVerification reuse it when it ends in the peer's own
-            // trust domain. Our callback's verdict is the one that counts.
+            // the system store and the network. The custom store stays empty: .NET copies it into a fresh native
+            // store on every build, so every bundle's roots here made each handshake cost in proportion to the
+            // bundles. Our callback's verdict is the one that counts: it builds against the authorities of the
+            // peer's own trust domain that could have issued the chain.
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
             DisableCertificateDownloads = true,
         };
-        foreach (var bundle in context.Bundles.Bundles)
-        {
-            chainPolicy.CustomTrustStore.AddRange(bundle.TrustStore);
-        }
 
         var options = new SslServerAuthenticationOptions
         {
@@ -141,9 +141,19 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
             activity.SetStatus(ok ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
         }
 
-        if (!ok)
+        if (!ok && _logger.IsEnabled(LogLevel.Warning))
         {
-            LogRefused(_logger, id?.ToString() ?? "(unverified)", outcome, failure!.Message);
+            // A peer decides how often it is refused: rate-limited per outcome (a fixed set of labels), and the detail
+            // quotes its unverified certificate, so it is escaped and capped. The ID is shown only once verified.
+            if (_refusals.TryAcquire(outcome, out long suppressed))
+            {
+                if (suppressed > 0)
+                {
+                    LogRefusalsSuppressed(_logger, suppressed, outcome, _refusals.Interval);
+                }
+
+                LogRefused(_logger, id?.ToString() ?? "(unverified)", outcome, LogText.Sanitize(failure!.Message));
+            }
         }
 
         return ok;
@@ -151,6 +161,9 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
 
     [LoggerMessage(1, LogLevel.Warning, "mTLS handshake refused: peer {PeerSpiffeId}, reason {Outcome}: {Detail}", EventName = "ServerHandshakeRefused")]
     private static partial void LogRefused(ILogger logger, string peerSpiffeId, string outcome, string detail);
+
+    [LoggerMessage(5, LogLevel.Warning, "{Suppressed} more mTLS handshakes refused for reason {Outcome} were not logged in the last {Interval} (rate limit)", EventName = "ServerHandshakeRefusalsSuppressed")]
+    private static partial void LogRefusalsSuppressed(ILogger logger, long suppressed, string outcome, TimeSpan interval);
 
     [LoggerMessage(2, LogLevel.Warning, "No X509-SVID to serve (none received, withdrawn, or none fits the SVID hint or trust domain): TLS handshakes fail until the source delivers one", EventName = "ServerNoSvid")]
     private static partial void LogNoSvid(ILogger logger);

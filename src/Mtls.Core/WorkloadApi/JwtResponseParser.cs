@@ -47,6 +47,14 @@ internal static class JwtResponseParser
                 throw new RejectedUpdateException("spiffe_id_mismatch", $"JWT-SVID field spiffe_id '{item.SpiffeId}' does not match the token's sub {svid.Id}");
             }
 
+            // The channel vouches for the signature, not for the clock: a token that is already expired is of no use
+            // to anyone it would be sent to, and handing it out would only move the failure to the peer.
+            var now = limits.TimeProvider.GetUtcNow();
+            if (svid.Expiry <= now)
+            {
+                throw new RejectedUpdateException(nameof(JwtSvidRule.Expired), $"JWT-SVID {svid.Id} from the agent expired at {svid.Expiry:O}; it is now {now:O}");
+            }
+
             string? missing = audiences.FirstOrDefault(a => !svid.Audience.Contains(a, StringComparer.Ordinal));
             if (missing is not null)
             {
@@ -84,6 +92,10 @@ internal static class JwtResponseParser
             try
             {
                 bundles.Add(JwtBundle.Parse(trustDomain, jwks.Span));
+            }
+            catch (BundleFormatException e) when (e.Rule == BundleFormatRule.TooManyKeys)
+            {
+                throw new RejectedUpdateException("too_many_keys", $"the JWT bundle of {trustDomain} is refused: {e.Message}", e);
             }
             catch (BundleFormatException e)
             {

@@ -5,6 +5,7 @@ using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Sources;
 using Mtls.WorkloadApi.Protocol;
+using Mtls.Telemetry;
 using Mtls.X509;
 
 namespace Mtls.WorkloadApi;
@@ -110,11 +111,18 @@ internal static class X509ResponseParser
         }
     }
 
+    /// <summary>
+    /// A bundle map key: exactly a trust domain's SPIFFE ID (<c>spiffe://other.org</c>), as the Workload API defines it.
+    /// A key with a path, port, query, user info or anything else is refused rather than read as its trust domain: an
+    /// agent that sends one is broken, and the bundle it labels could be meant for something else.
+    /// </summary>
     internal static TrustDomain ParseTrustDomainKey(string key)
     {
-        if (!TrustDomain.TryParse(key, out var trustDomain))
+        if (!key.StartsWith("spiffe://", StringComparison.Ordinal)
+            || !TrustDomain.TryParse(key, out var trustDomain)
+            || !string.Equals(trustDomain.Id.ToString(), key, StringComparison.Ordinal))
         {
-            throw new RejectedUpdateException("invalid_trust_domain", $"bundle key '{key}' is not a trust domain");
+            throw new RejectedUpdateException("invalid_trust_domain", $"bundle key '{LogText.Sanitize(key)}' is not a trust domain ID (spiffe://<trust-domain>)");
         }
 
         return trustDomain;
@@ -163,6 +171,13 @@ internal static class X509ResponseParser
 
     private static X509Bundle ParseBundle(TrustDomain trustDomain, ByteString der, string what)
     {
+        // Counted from the DER headers alone, so an oversized bundle costs no certificate decoding.
+        int count = CertificateEncoding.CountConcatenatedDer(der.Span);
+        if (count > SpiffeLimits.MaxBundleAuthorities)
+        {
+            throw new RejectedUpdateException("too_many_authorities", $"{what} is refused: {SpiffeLimits.X509BundleOverLimit(trustDomain, count)}");
+        }
+
         try
         {
             return X509Bundle.FromDer(trustDomain, der.Span);

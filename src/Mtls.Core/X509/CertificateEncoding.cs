@@ -7,6 +7,48 @@ namespace Mtls.X509;
 /// <summary>Decoding of the certificate encodings SPIFFE uses: concatenated DER and PEM.</summary>
 internal static class CertificateEncoding
 {
+    /// <summary>
+    /// Counts concatenated DER values by their headers alone, without decoding any certificate: what lets a limit be
+    /// checked before the expensive part. Malformed input counts up to the first bad value plus one (the parse that
+    /// follows reports it).
+    /// </summary>
+    internal static int CountConcatenatedDer(ReadOnlySpan<byte> der)
+    {
+        int count = 0;
+        while (!der.IsEmpty)
+        {
+            count++;
+            try
+            {
+                AsnDecoder.ReadEncodedValue(der, AsnEncodingRules.DER, out _, out _, out int consumed);
+                der = der[consumed..];
+            }
+            catch (AsnContentException)
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Counts PEM <c>CERTIFICATE</c> blocks without decoding them.</summary>
+    internal static int CountPemCertificates(ReadOnlySpan<char> pem)
+    {
+        int count = 0;
+        while (PemEncoding.TryFind(pem, out var fields))
+        {
+            if (pem[fields.Label].SequenceEqual("CERTIFICATE"))
+            {
+                count++;
+            }
+
+            pem = pem[fields.Location.End.Value..];
+        }
+
+        return count;
+    }
+
     /// <summary>Splits concatenated DER certificates (leaf first, as the Workload API sends them).</summary>
     internal static List<X509Certificate2> ParseConcatenatedDer(ReadOnlySpan<byte> der, string what)
     {

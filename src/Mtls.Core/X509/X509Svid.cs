@@ -43,9 +43,13 @@ public sealed class X509Svid : IDisposable
     /// Parses the Workload API encoding: concatenated DER certificates (leaf first) and a DER private key
     /// (PKCS#8; SEC1 EC and PKCS#1 RSA are accepted too).
     /// </summary>
-    /// <exception cref="X509SvidException">A rule is broken; <see cref="X509SvidException.Rule"/> says which.</exception>
+    /// <exception cref="X509SvidException">
+    /// A rule is broken, or the chain has more than <see cref="SpiffeLimits.MaxSvidIntermediates"/> intermediates;
+    /// <see cref="X509SvidException.Rule"/> says which.
+    /// </exception>
     public static X509Svid Parse(ReadOnlySpan<byte> certificatesDer, ReadOnlySpan<byte> privateKeyDer, string? hint = null)
     {
+        CheckChainLength(CertificateEncoding.CountConcatenatedDer(certificatesDer));
         List<X509Certificate2> chain;
         try
         {
@@ -68,11 +72,15 @@ public sealed class X509Svid : IDisposable
     }
 
     /// <summary>Parses PEM: the certificate chain (leaf first) and the private key (PKCS#8, SEC1 or PKCS#1).</summary>
-    /// <exception cref="X509SvidException">A rule is broken; <see cref="X509SvidException.Rule"/> says which.</exception>
+    /// <exception cref="X509SvidException">
+    /// A rule is broken, or the chain has more than <see cref="SpiffeLimits.MaxSvidIntermediates"/> intermediates;
+    /// <see cref="X509SvidException.Rule"/> says which.
+    /// </exception>
     public static X509Svid ParsePem(string certificatesPem, string privateKeyPem, string? hint = null)
     {
         ArgumentNullException.ThrowIfNull(certificatesPem);
         ArgumentNullException.ThrowIfNull(privateKeyPem);
+        CheckChainLength(CertificateEncoding.CountPemCertificates(certificatesPem));
         List<X509Certificate2> chain;
         try
         {
@@ -114,6 +122,15 @@ public sealed class X509Svid : IDisposable
 
     /// <inheritdoc />
     public override string ToString() => $"X509Svid({Id}, expires {NotAfter:u})";
+
+    /// <summary>Refuses an over-long chain from its count alone, before any certificate is decoded.</summary>
+    private static void CheckChainLength(int certificates)
+    {
+        if (certificates - 1 > SpiffeLimits.MaxSvidIntermediates)
+        {
+            throw new X509SvidException(X509SvidRule.TooManyIntermediates, SpiffeLimits.ChainOverLimit(certificates - 1));
+        }
+    }
 
     private static void CheckRules(List<X509Certificate2> chain, out SpiffeId id)
     {

@@ -56,4 +56,7 @@ public enum X509SvidRule
 
     /// <summary>The private key is missing, unreadable, of an unsupported type, or does not match the leaf.</summary>
     KeyMismatch,
+
+    /// <summary>The chain carries more intermediates than <see cref="SpiffeLimits.MaxSvidIntermediates"/>.</summary>
+    TooManyIntermediates,
 }

@@ -53,8 +53,16 @@ public sealed class X509SvidVerifier
             return false;
         }
 
+        var sent = Intermediates(leaf, intermediates);
+        if (sent.Count > SpiffeLimits.MaxSvidIntermediates)
+        {
+            error = new X509SvidException(X509SvidRule.TooManyIntermediates, SpiffeLimits.ChainOverLimit(sent.Count));
+            id = null;
+            return false;
+        }
+
         var now = _time.GetUtcNow();
-        error = CheckValidity(leaf, now) ?? BuildChain(leaf, intermediates, bundle.TrustStore, now);
+        error = CheckValidity(leaf, now) ?? BuildChain(leaf, sent, bundle, now);
         if (error is not null)
         {
             id = null;
@@ -126,13 +134,33 @@ public sealed class X509SvidVerifier
         return chain.ChainElements[0].Certificate.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span);
     }
 
+    /// <summary>What the peer sent besides its leaf (SslStream's extra store holds the leaf too on some platforms).</summary>
+    private static List<X509Certificate2> Intermediates(X509Certificate2 leaf, IEnumerable<X509Certificate2>? intermediates)
+    {
+        var result = new List<X509Certificate2>();
+        if (intermediates is null)
+        {
+            return result;
+        }
+
+        foreach (var intermediate in intermediates)
+        {
+            if (!intermediate.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span))
+            {
+                result.Add(intermediate);
+            }
+        }
+
+        return result;
+    }
+
     private static X509SvidException? BuildChain(
         X509Certificate2 leaf,
-        IEnumerable<X509Certificate2>? intermediates,
-        X509Certificate2Collection roots,
+        List<X509Certificate2> intermediates,
+        Bundles.X509Bundle bundle,
         DateTimeOffset now)
     {
-        if (roots.Count == 0)
+        if (bundle.IsEmpty)
         {
             return new X509SvidException(X509SvidRule.ChainNotTrusted, "the bundle of the peer's trust domain is empty and trusts nothing");
         }
@@ -140,18 +168,15 @@ public sealed class X509SvidVerifier
         using var chain = new X509Chain();
         var policy = chain.ChainPolicy;
         policy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        policy.CustomTrustStore.AddRange(roots);
+
+        // Only the authorities that could have issued this chain: .NET copies the whole custom store into a native
+        // store on every build, so the full bundle would make each handshake cost in proportion to its size.
+        policy.CustomTrustStore.AddRange(bundle.Index.Candidates(leaf, intermediates));
         policy.RevocationMode = X509RevocationMode.NoCheck;
         policy.DisableCertificateDownloads = true;
         policy.VerificationTimeIgnored = false;
         policy.VerificationTime = now.UtcDateTime;
-        if (intermediates is not null)
-        {
-            foreach (var intermediate in intermediates)
-            {
-                policy.ExtraStore.Add(intermediate);
-            }
-        }
+        policy.ExtraStore.AddRange(intermediates.ToArray());
 
         bool built = chain.Build(leaf);
         try

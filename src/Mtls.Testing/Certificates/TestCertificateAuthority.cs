@@ -168,6 +168,76 @@ public sealed class TestCertificateAuthority : IDisposable
         return new IssuedSvid(chain, key.ExportPkcs8PrivateKey(), hint: null);
     }
 
+    /// <summary>
+    /// Creates <paramref name="count"/> extra self-signed CA certificates for this trust domain, each with its own key:
+    /// padding for oversized bundles (limit and cost tests). With <paramref name="sameSubjectAsRoot"/> they carry the
+    /// root's subject name, so only the key identifiers tell them apart from the real root. The caller owns them.
+    /// </summary>
+    public X509Certificate2[] CreateExtraRoots(int count, bool sameSubjectAsRoot = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var now = _time.GetUtcNow();
+        var result = new X509Certificate2[count];
+        for (int i = 0; i < count; i++)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            string subject = sameSubjectAsRoot ? Root.Subject : $"CN=Extra Root {i} {TrustDomain}";
+            var request = CreateRequest(subject, key);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            using var certificate = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+            result[i] = X509CertificateLoader.LoadCertificate(certificate.RawDataMemory.Span);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Issues a valid SVID for <paramref name="id"/> under a chain of <paramref name="extraIntermediates"/> further
+    /// intermediates below this CA's issuer (each signed by the one above it): for chain-length limits. The chain holds
+    /// leaf, the extra intermediates (lowest first) and this CA's intermediate, if any.
+    /// </summary>
+    public IssuedSvid IssueUnderIntermediates(string id, int extraIntermediates)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentOutOfRangeException.ThrowIfNegative(extraIntermediates);
+        var now = _time.GetUtcNow();
+        var signers = new List<X509Certificate2>();
+        try
+        {
+            var issuer = _issuer;
+            for (int i = 0; i < extraIntermediates; i++)
+            {
+                issuer = CreateCa($"CN=Extra Intermediate {i} {TrustDomain}", TrustDomain, TestKeyType.EcP256, issuer, now.AddDays(-1), now.AddDays(30));
+                signers.Add(issuer);
+            }
+
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = CreateRequest("O=SPIFFE", key);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+            request.CertificateExtensions.Add(BuildSan([id], [], critical: false));
+            request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+            using var leaf = Sign(request, issuer, now.AddMinutes(-1), now.AddHours(1));
+            var chain = new List<byte[]> { leaf.RawData };
+            chain.AddRange(Enumerable.Reverse(signers).Select(s => s.RawData));
+            if (Intermediate is not null)
+            {
+                chain.Add(Intermediate.RawData);
+            }
+
+            return new IssuedSvid([.. chain], key.ExportPkcs8PrivateKey(), hint: null);
+        }
+        finally
+        {
+            foreach (var signer in signers)
+            {
+                signer.Dispose();
+            }
+        }
+    }
+
     /// <summary>Releases the CA's certificates and keys.</summary>
     public void Dispose()
     {

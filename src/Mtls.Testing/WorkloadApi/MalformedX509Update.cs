@@ -20,4 +20,13 @@ public enum MalformedX509Update
 
     /// <summary>The spiffe_id field names another ID than the certificate.</summary>
     SpiffeIdMismatch,
+
+    /// <summary>A federated bundle is keyed by a SPIFFE ID with a path (<c>spiffe://federated.test/path</c>), not a bare trust-domain ID.</summary>
+    FederatedBundleKeyWithPath,
+
+    /// <summary>The SVID's bundle holds one CA certificate more than <see cref="SpiffeLimits.MaxBundleAuthorities"/>.</summary>
+    OversizedBundle,
+
+    /// <summary>The SVID's chain carries one intermediate more than <see cref="SpiffeLimits.MaxSvidIntermediates"/>.</summary>
+    OversizedChain,
 }

@@ -678,6 +678,29 @@ public sealed class WorkloadApiServer : IAsyncDisposable
             case MalformedX509Update.SpiffeIdMismatch:
                 svid.SpiffeId = authority.TrustDomain.Id + "/someone-else";
                 break;
+            case MalformedX509Update.FederatedBundleKeyWithPath:
+            {
+                using var federated = TestCertificateAuthority.Create("federated.test");
+                return new X509SVIDResponse
+                {
+                    Svids = { svid },
+                    FederatedBundles = { ["spiffe://federated.test/path"] = ByteString.CopyFrom(federated.Root.RawData) },
+                };
+            }
+
+            case MalformedX509Update.OversizedBundle:
+                var extra = authority.CreateExtraRoots(SpiffeLimits.MaxBundleAuthorities);
+                svid.Bundle = ByteString.CopyFrom([.. authority.Root.RawData, .. extra.SelectMany(c => c.RawData)]);
+                foreach (var certificate in extra)
+                {
+                    certificate.Dispose();
+                }
+
+                break;
+            case MalformedX509Update.OversizedChain:
+                var longChain = authority.IssueUnderIntermediates(identity.SpiffeId, SpiffeLimits.MaxSvidIntermediates + 1 - (authority.Intermediate is null ? 0 : 1));
+                svid = ToProto(identity, longChain, authority);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, null);
         }
