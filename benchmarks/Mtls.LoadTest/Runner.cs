@@ -41,6 +41,7 @@ internal static class Runner
             "nginx speaks HTTP/1.1 to its upstreams, so in the HTTP/2 modes only the client-to-egress hop is HTTP/2 (h2c).",
             $"{ScenarioNames.Raw}: static certificates, RequireCertificate, a custom-root chain policy; no SPIFFE logic, no authentication or authorization services.",
             $"{ScenarioNames.MtlsRules}: AddSpiffeX509Source (files) + AddSpiffeMtls with the handshake authorizer admitting only the client's ID and two rules from configuration (a DENY for batch writes, an ALLOW for the client's GETs); default per-request connection checks (peer expiry, bundle change, maximum connection age).",
+            $"{ScenarioNames.MtlsKestrel}: the same rules and connection checks through AddSpiffeX509Source + AddSpiffeKestrel only, without AddAuthentication().AddSpiffe() and AddAuthorization(), so ASP.NET Core's authentication and authorization middleware are not in the pipeline: it isolates what the connection checks and the rule set cost.",
             $"{ScenarioNames.MtlsPolicy}: the same app with the endpoint's RequireSpiffeId(client), so the Spiffe authentication scheme and the authorization policy run per request.",
             $"{ScenarioNames.Handwritten}: what users write without Mtls: static certificates, RequireCertificate with a CustomRootTrust X509Chain rebuilt in ClientCertificateValidation, the certificate authentication handler (CustomRootTrust, NoCheck) as the default scheme and a policy requiring the client's URI claim. The handler re-validates the chain on every request; '{ScenarioNames.HandwrittenCached}' adds its opt-in validation cache (AddCertificateCache).",
             "Clients: the Mtls scenarios use Mtls's client handler (SpiffeHttpHandlerFactory, authorizing the server's ID); raw and handwritten use a SocketsHttpHandler with static certificates and a custom-root chain policy. Client and servers share the same 2 cores, so client cost shows in req/s; 'req per server CPU s' is the server-only view.",
@@ -48,16 +49,18 @@ internal static class Runner
 
         var rawClient = ClientFactory.RawMutualTls(files.ClientDirectory);
         var mtlsClient = (bool retire) => SpiffeHttpHandlerFactory.Create(clientSource, Authorizer.Id(CertificateFiles.ServerId), new SpiffeHttpClientOptions { PooledConnectionLifetime = retire ? TimeSpan.Zero : TimeSpan.FromMinutes(2) });
-        Func<Scenario>[] scenarios =
+        (string Kind, Func<Scenario> Create)[] all =
         [
-            () => new DirectScenario(ScenarioNames.Plaintext, ServerKinds.Plaintext, files.ServerDirectory, tls: false, ClientFactory.Plain),
-            () => new DirectScenario(ScenarioNames.Raw, ServerKinds.Raw, files.ServerDirectory, tls: true, rawClient),
-            () => new DirectScenario(ScenarioNames.MtlsRules, ServerKinds.MtlsRules, files.ServerDirectory, tls: true, mtlsClient),
-            () => new DirectScenario(ScenarioNames.MtlsPolicy, ServerKinds.MtlsPolicy, files.ServerDirectory, tls: true, mtlsClient),
-            () => new DirectScenario(ScenarioNames.Handwritten, ServerKinds.Handwritten, files.ServerDirectory, tls: true, rawClient),
-            () => new DirectScenario(ScenarioNames.HandwrittenCached, ServerKinds.HandwrittenCached, files.ServerDirectory, tls: true, rawClient),
-            () => new SidecarScenario(files),
+            (ServerKinds.Plaintext, () => new DirectScenario(ScenarioNames.Plaintext, ServerKinds.Plaintext, files.ServerDirectory, tls: false, ClientFactory.Plain)),
+            (ServerKinds.Raw, () => new DirectScenario(ScenarioNames.Raw, ServerKinds.Raw, files.ServerDirectory, tls: true, rawClient)),
+            (ServerKinds.MtlsKestrel, () => new DirectScenario(ScenarioNames.MtlsKestrel, ServerKinds.MtlsKestrel, files.ServerDirectory, tls: true, mtlsClient)),
+            (ServerKinds.MtlsRules, () => new DirectScenario(ScenarioNames.MtlsRules, ServerKinds.MtlsRules, files.ServerDirectory, tls: true, mtlsClient)),
+            (ServerKinds.MtlsPolicy, () => new DirectScenario(ScenarioNames.MtlsPolicy, ServerKinds.MtlsPolicy, files.ServerDirectory, tls: true, mtlsClient)),
+            (ServerKinds.Handwritten, () => new DirectScenario(ScenarioNames.Handwritten, ServerKinds.Handwritten, files.ServerDirectory, tls: true, rawClient)),
+            (ServerKinds.HandwrittenCached, () => new DirectScenario(ScenarioNames.HandwrittenCached, ServerKinds.HandwrittenCached, files.ServerDirectory, tls: true, rawClient)),
+            ("sidecars", () => new SidecarScenario(files)),
         ];
+        Func<Scenario>[] scenarios = [.. all.Where(k => settings.Kinds is null || settings.Kinds.Contains(k.Kind)).Select(k => k.Create)];
 
         var runs = new List<LoadResult>();
         var duration = TimeSpan.FromSeconds(settings.Seconds);

@@ -77,7 +77,7 @@ internal static class ReportWriter
         md.AppendLine();
         md.AppendLine("| ratio | " + string.Join(" | ", modes) + " |");
         md.AppendLine("|---|" + string.Concat(modes.Select(_ => "---:|")));
-        foreach (var (numerator, denominator) in pairs)
+        foreach (var (numerator, denominator) in pairs.Where(p => summaries.Any(s => s.Scenario == p.Item1) && summaries.Any(s => s.Scenario == p.Item2)))
         {
             md.Append(inv, $"| {numerator} / {denominator} |");
             foreach (string mode in modes)

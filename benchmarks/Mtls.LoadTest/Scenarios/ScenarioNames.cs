@@ -5,6 +5,7 @@ internal static class ScenarioNames
 {
     internal const string Plaintext = "plaintext Kestrel";
     internal const string Raw = "raw Kestrel mTLS";
+    internal const string MtlsKestrel = "Mtls rules, no auth services";
     internal const string MtlsRules = "Mtls rules";
     internal const string MtlsPolicy = "Mtls rules + policy";
     internal const string Handwritten = "handwritten";

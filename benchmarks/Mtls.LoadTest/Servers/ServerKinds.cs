@@ -9,7 +9,8 @@ namespace Mtls.LoadTest.Servers;
 
 /// <summary>
 /// What differs between server kinds beyond Kestrel's listen options:
-/// <c>plaintext</c> and <c>raw</c> (no SPIFFE logic), <c>mtls-rules</c> (Mtls with the declarative rule set and the
+/// <c>plaintext</c> and <c>raw</c> (no SPIFFE logic), <c>mtls-kestrel</c> (the rule set and connection checks without the
+/// authentication and authorization services), <c>mtls-rules</c> (Mtls with the declarative rule set and the
 /// handshake authorizer), <c>mtls-policy</c> (the same plus an endpoint policy, so the Spiffe authentication scheme
 /// runs per request) and <c>handwritten</c> (what a user writes today without Mtls, see <see cref="HandwrittenServer"/>; <c>handwritten-cached</c> with the
 /// certificate handler's validation cache).
@@ -18,12 +19,13 @@ internal static class ServerKinds
 {
     internal const string Plaintext = "plaintext";
     internal const string Raw = "raw";
+    internal const string MtlsKestrel = "mtls-kestrel";
     internal const string MtlsRules = "mtls-rules";
     internal const string MtlsPolicy = "mtls-policy";
     internal const string Handwritten = "handwritten";
     internal const string HandwrittenCached = "handwritten-cached";
 
-    private static bool IsMtls(string kind) => kind is MtlsRules or MtlsPolicy;
+    private static bool IsMtls(string kind) => kind is MtlsKestrel or MtlsRules or MtlsPolicy;
 
     internal static void Configure(string kind, WebApplicationBuilder builder, string certificateDirectory)
     {
@@ -59,25 +61,36 @@ internal static class ServerKinds
         // expected client admitted at the handshake, so refused peers never reach HTTP. Default connection checks
         // (peer expiry, bundle change, maximum connection age) stay on: they are what is measured.
         builder.Services.AddSpiffeX509Source(o => o.UseFiles(certificateDirectory));
-        builder.Services.AddSpiffeMtls(o =>
+        Action<SpiffeMtlsOptions> configure = o =>
         {
             o.AllEndpoints = false;
             o.HandshakeAuthorizer = Authorizer.Id(CertificateFiles.ClientId);
-        });
+        };
+
+        // mtls-kestrel leaves out the authentication and authorization services (and so their middleware), to
+        // separate what the connection checks and rules cost from what ASP.NET Core's auth pipeline costs.
+        if (kind == MtlsKestrel)
+        {
+            builder.Services.AddSpiffeKestrel(configure);
+        }
+        else
+        {
+            builder.Services.AddSpiffeMtls(configure);
+        }
     }
 
     internal static void ConfigureListen(string kind, ListenOptions listen, string certificateDirectory)
     {
         switch (kind)
         {
-            case MtlsRules or MtlsPolicy:
+            case MtlsKestrel or MtlsRules or MtlsPolicy:
                 listen.UseSpiffeMtls();
                 break;
             case Handwritten or HandwrittenCached:
                 HandwrittenServer.UseHttps(listen, certificateDirectory);
                 break;
             default:
-                throw new ArgumentException($"unknown server kind '{kind}'; expected {Plaintext}, {Raw}, {MtlsRules}, {MtlsPolicy}, {Handwritten} or {HandwrittenCached}", nameof(kind));
+                throw new ArgumentException($"unknown server kind '{kind}'; expected {Plaintext}, {Raw}, {MtlsKestrel}, {MtlsRules}, {MtlsPolicy}, {Handwritten} or {HandwrittenCached}", nameof(kind));
         }
     }
 
