@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mtls.LoadTest;
 
 /// <summary>Command-line settings; every run is bounded by rounds x scenarios x modes x seconds.</summary>
-internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly)
+internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly, IReadOnlyList<string>? Kinds = null)
 {
     internal static RunSettings Parse(string[] args)
     {
@@ -18,7 +18,8 @@ internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, 
                 "--out" => settings with { OutputDirectory = Path.GetFullPath(args[i + 1]) },
                 "--rotation-only" => settings with { RotationOnly = bool.Parse(args[i + 1]) },
                 "--rotations" => settings with { RotationCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N"),
+                "--kinds" => settings with { Kinds = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N --kinds raw,mtls-rules,..."),
             };
         }
 

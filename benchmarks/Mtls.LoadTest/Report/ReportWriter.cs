@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Mtls.LoadTest.Load;
+using Mtls.LoadTest.Scenarios;
 using ScottPlot;
 
 namespace Mtls.LoadTest.Report;
@@ -57,6 +58,45 @@ internal static class ReportWriter
         plot.SavePng(path, 1100, 500);
     }
 
+    /// <summary>
+    /// Every scenario against the raw baseline, and Mtls with policies against the handwritten app, per mode: requests
+    /// per second (what a client sees, client cost included, since both share the machine) and requests per server
+    /// CPU second (the server alone).
+    /// </summary>
+    private static void Ratios(StringBuilder md, IReadOnlyList<ScenarioSummary> summaries)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        // Keep-alive first: those are the modes the per-request goals are about.
+        string[] modes = [.. summaries.Select(s => s.Mode).Distinct().OrderBy(m => m.EndsWith("new connection", StringComparison.Ordinal)).ThenBy(m => m, StringComparer.Ordinal)];
+        ScenarioSummary? Find(string scenario, string mode) => summaries.FirstOrDefault(s => s.Scenario == scenario && s.Mode == mode);
+        var pairs = summaries.Select(s => s.Scenario).Distinct().Where(s => s != ScenarioNames.Raw).Select(s => (s, ScenarioNames.Raw)).ToList();
+        pairs.Add((ScenarioNames.MtlsPolicy, ScenarioNames.Handwritten));
+        pairs.Add((ScenarioNames.MtlsPolicy, ScenarioNames.HandwrittenCached));
+        md.AppendLine();
+        md.AppendLine("## Ratios (same run): req/s, and in brackets req per server CPU s");
+        md.AppendLine();
+        md.AppendLine("| ratio | " + string.Join(" | ", modes) + " |");
+        md.AppendLine("|---|" + string.Concat(modes.Select(_ => "---:|")));
+        foreach (var (numerator, denominator) in pairs.Where(p => summaries.Any(s => s.Scenario == p.Item1) && summaries.Any(s => s.Scenario == p.Item2)))
+        {
+            md.Append(inv, $"| {numerator} / {denominator} |");
+            foreach (string mode in modes)
+            {
+                var n = Find(numerator, mode);
+                var d = Find(denominator, mode);
+                md.Append(n is null || d is null ? " |" : $" {Times(n.Rps, d.Rps)} ({Times(n.RequestsPerServerCpuSecond, d.RequestsPerServerCpuSecond)}) |");
+            }
+
+            md.AppendLine();
+        }
+    }
+
+    private static string Times(double numerator, double denominator)
+    {
+        double ratio = numerator / denominator;
+        return double.IsFinite(ratio) ? ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "n/a";
+    }
+
     private static string Markdown(RunReport report, string stem)
     {
         var md = new StringBuilder();
@@ -75,6 +115,7 @@ internal static class ReportWriter
             md.AppendLine(inv, $"| {s.Mode} | {s.Scenario} | {s.Rps:0} | {s.P50Ms:0.00} | {s.P90Ms:0.00} | {s.P99Ms:0.00} | {s.Errors} | {s.ServerCpuSeconds:0.0} | {s.RequestsPerServerCpuSecond:0} | {s.ServerPeakRssMiB:0} |");
         }
 
+        Ratios(md, report.Summaries);
         md.AppendLine();
         md.AppendLine("## Goals (ratios within this run)");
         md.AppendLine();

@@ -10,7 +10,7 @@ internal sealed class SidecarScenario(CertificateFiles files) : Scenario
     private ChildServer? _app;
     private NginxPair? _pair;
 
-    internal override string Name => "nginx sidecar pair";
+    internal override string Name => ScenarioNames.Sidecars;
 
     internal override IEnumerable<int> ServerProcessIds =>
         (_app is null ? [] : new[] { _app.ProcessId }).Concat(_pair?.ProcessIds ?? []);

@@ -34,13 +34,13 @@ internal static class ServerApp
             listen.Protocols = protocols;
             switch (kind)
             {
-                case "plaintext":
+                case ServerKinds.Plaintext:
                     break;
-                case "raw":
+                case ServerKinds.Raw:
                     UseRawMutualTls(listen, certificateDirectory);
                     break;
                 default:
-                    ServerKinds.ConfigureListen(kind, listen);
+                    ServerKinds.ConfigureListen(kind, listen, certificateDirectory);
                     break;
             }
         });
