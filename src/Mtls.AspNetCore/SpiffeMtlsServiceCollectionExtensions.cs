@@ -54,7 +54,6 @@ public static class SpiffeMtlsServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
-            services.AddHttpContextAccessor();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SpiffePeerRequirementHandler>());
         }
 

@@ -23,7 +23,6 @@ public static class SpiffeAuthenticationBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(authenticationScheme);
         var services = builder.Services;
-        services.AddHttpContextAccessor();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, SpiffePeerRequirementHandler>());
         if (services.Any(d => d.ServiceType == typeof(SpiffeSchemeMarker) && Equals(d.ImplementationInstance, new SpiffeSchemeMarker(authenticationScheme))))
         {

@@ -111,9 +111,20 @@ public sealed class AmbientIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task Imperative_authorization_with_the_request_as_resource_allows_the_verified_peer()
+    {
+        await using var host = await StartAsync(_ => { });
+        using var client = Client(host, TestPki.ClientId);
+        using var intruder = Client(host, "spiffe://example.org/intruder");
+
+        Assert.Equal("allowed", await client.Http.GetStringAsync("/imperative-peer"));
+        Assert.Equal("denied", await intruder.Http.GetStringAsync("/imperative-peer"));
+    }
+
+    [Fact]
     public async Task Claims_added_in_place_by_a_transformation_never_reach_the_next_request_on_the_connection()
     {
-        await using var host = await StartAsync(builder => builder.Services.AddTransient<IClaimsTransformation, GrantOnHeader>());
+        await using var host = await StartAsync(builder => builder.Services.AddHttpContextAccessor().AddTransient<IClaimsTransformation, GrantOnHeader>());
         using var client = Client(host, TestPki.ClientId);
 
         using var granted = new HttpRequestMessage(HttpMethod.Get, "/roles");
@@ -226,7 +237,14 @@ public sealed class AmbientIdentityTests : IDisposable
                 {
                     var policy = new AuthorizationPolicyBuilder().RequireSpiffeId(TestPki.ClientId).Build();
                     var forged = new ClaimsPrincipal(new ClaimsIdentity([new Claim(SpiffeClaimTypes.SpiffeId, TestPki.ClientId)], "forged"));
-                    return (await authorization.AuthorizeAsync(forged, policy)).Succeeded ? "allowed" : "denied";
+                    bool withoutResource = (await authorization.AuthorizeAsync(forged, policy)).Succeeded;
+                    bool withRequest = (await authorization.AuthorizeAsync(forged, context, policy)).Succeeded;
+                    return withoutResource || withRequest ? "allowed" : "denied";
+                });
+                app.MapGet("/imperative-peer", async (HttpContext context, IAuthorizationService authorization) =>
+                {
+                    var policy = new AuthorizationPolicyBuilder().RequireSpiffeId(TestPki.ClientId).Build();
+                    return (await authorization.AuthorizeAsync(context.User, context, policy)).Succeeded ? "allowed" : "denied";
                 });
                 app.MapGet("/roles", (HttpContext context) =>
                     string.Join(",", context.User.FindAll(ClaimTypes.Role).Select(c => c.Value))).RequireSpiffeIdMatching("spiffe://example.org/*");
