@@ -82,14 +82,15 @@ public sealed class KestrelMtlsTests : IDisposable
     }
 
     [Fact]
-    public async Task Verified_peer_is_the_request_user_on_an_endpoint_without_any_policy()
+    public async Task Verified_peer_is_not_the_user_of_an_endpoint_whose_policy_does_not_name_the_scheme()
     {
         await using var server = await MtlsTestServer.StartAsync(_source);
         using var client = new TestClient(server.BaseAddress, Client("spiffe://example.org/ns/prod/sa/web"), _pki.Bundles());
 
         string user = await client.Http.GetStringAsync("/api/user");
 
-        Assert.Equal("Spiffe:True:spiffe://example.org/ns/prod/sa/web", user);
+        // Not ambient: the peer is still readable from the connection (GetPeerSpiffeId), but it is not the user.
+        Assert.Equal(":False:", user);
     }
 
     [Fact]

@@ -35,8 +35,27 @@ public static class SpiffeAuthenticationBuilderExtensions
         }
 
         services.AddSingleton(new SpiffeSchemeMarker(authenticationScheme));
+        services.PostConfigure<AuthenticationOptions>(o =>
+        {
+            // ASP.NET Core makes a lone scheme the default one, which would make every verified peer the user of every
+            // request ([Authorize] included). The peer is the user only where a policy names the scheme, or where the
+            // app makes it the default itself.
+            // ASP.NET Core's switch for that is internal, so the default authenticate scheme is set to a name no
+            // handler has: the authentication middleware then authenticates nobody by default.
+            if (o.DefaultScheme is null && o.DefaultAuthenticateScheme is null && o.Schemes.Count() == 1)
+            {
+                o.DefaultAuthenticateScheme = NoDefaultAuthenticateScheme;
+            }
+
+            // Requests without a user still get a bare 401/403 rather than a server error for want of a scheme.
+            o.DefaultChallengeScheme ??= o.DefaultScheme ?? authenticationScheme;
+            o.DefaultForbidScheme ??= o.DefaultScheme ?? authenticationScheme;
+        });
         return builder.AddScheme<SpiffeAuthenticationOptions, SpiffeAuthenticationHandler>(authenticationScheme, displayName: null, configure);
     }
+
+    /// <summary>A scheme name no handler has: the default authenticate scheme of an app whose only scheme is <c>Spiffe</c>.</summary>
+    private const string NoDefaultAuthenticateScheme = "Spiffe (not a default scheme)";
 
     /// <summary>Marks a scheme name as registered, so that a second call does not register it twice.</summary>
     private sealed record SpiffeSchemeMarker(string Name);

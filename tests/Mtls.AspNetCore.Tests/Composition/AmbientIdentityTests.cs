@@ -48,6 +48,18 @@ public sealed class AmbientIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task Svid_is_not_the_user_of_Authorize_in_an_app_with_no_other_scheme()
+    {
+        await using var host = await StartAsync(_ => { });
+        using var client = Client(host, TestPki.ClientId);
+
+        var response = await client.Http.GetAsync("/me");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal(0, host.Invocations);
+    }
+
+    [Fact]
     public async Task Svid_with_a_valid_token_reaches_the_people_api_as_the_token_user()
     {
         await using var host = await StartAsync(JwtBearerDefault);

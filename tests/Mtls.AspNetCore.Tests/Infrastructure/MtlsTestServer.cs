@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Tests.Grpc;
 using Mtls.Hosting;
@@ -119,7 +120,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
         {
             CountInvocation();
             return string.Join(";", context.User.Claims.Select(c => $"{c.Type}={c.Value}"));
-        }).RequireAuthorization();
+        }).RequireAuthorization(policy => policy.AddAuthenticationSchemes(SpiffeAuthenticationDefaults.AuthenticationScheme).RequireAuthenticatedUser());
         app.MapGrpcService<EchoService>().RequireSpiffeId(TestPki.ClientId);
     }
 }
