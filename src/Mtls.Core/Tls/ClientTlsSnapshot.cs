@@ -34,17 +34,7 @@ internal sealed class ClientTlsSnapshot
 
         _certificateContext = TlsCertificateContext.Create(svid);
 
-        // SslStream builds the server's chain before calling back, and .NET copies the custom trust store into a
-        // fresh native store on every build: with every bundle's roots in it, each handshake cost time in proportion
-        // to the bundles. An empty custom store keeps that build cheap and off the system store and the network; its
-        // verdict is ignored, and PeerVerification builds the one chain that counts against the authorities of the
-        // server's own trust domain that could have issued it.
-        _chainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
+        _chainPolicy = PeerChainPolicy.Create(context.Bundles);
     }
 
     /// <summary>The snapshot these objects were built from.</summary>

@@ -92,17 +92,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
 
         var verifier = new X509SvidVerifier(context.Bundles, _time);
         var authorizer = _settings.Authorizer ?? Authorizer.MemberOf(_settings.TrustDomain ?? svid.Id.TrustDomain);
-        var chainPolicy = new X509ChainPolicy
-        {
-            // SslStream builds a chain for the peer before our callback runs; these settings keep that build off
-            // the system store and the network. The custom store stays empty: .NET copies it into a fresh native
-            // store on every build, so every bundle's roots here made each handshake cost in proportion to the
-            // bundles. Our callback's verdict is the one that counts: it builds against the authorities of the
-            // peer's own trust domain that could have issued the chain.
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
+        var chainPolicy = PeerChainPolicy.Create(context.Bundles);
 
         var options = new SslServerAuthenticationOptions
         {

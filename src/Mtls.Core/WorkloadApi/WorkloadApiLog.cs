@@ -34,4 +34,8 @@ internal static partial class WorkloadApiLog
     [LoggerMessage(EventId = 7, EventName = "JwtIdentityWithdrawn", Level = LogLevel.Warning,
         Message = "The Workload API at {Address} denies this workload an identity (PermissionDenied: {Detail}). Every cached JWT-SVID is dropped; new ones are fetched only when the agent grants them again.")]
     internal static partial void JwtIdentityWithdrawn(this ILogger logger, WorkloadApiAddress address, string detail);
+
+    [LoggerMessage(EventId = 8, EventName = "SvidExpired", Level = LogLevel.Error,
+        Message = "The X.509-SVID {SpiffeId} from the Workload API at {Address} expired at {NotAfter:u} and the agent sent no replacement: it is withdrawn (servers fail new handshakes, clients present none) until the agent sends one.")]
+    internal static partial void SvidExpired(this ILogger logger, WorkloadApiAddress address, string spiffeId, DateTimeOffset notAfter);
 }

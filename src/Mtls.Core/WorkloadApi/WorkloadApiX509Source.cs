@@ -34,11 +34,16 @@ namespace Mtls.WorkloadApi;
 public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, IAsyncDisposable, IDisposable
 {
     private const string What = "X.509-SVID";
+
+    /// <summary>Timers cannot wait longer than about 49 days; a later expiry re-arms when this one fires.</summary>
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromDays(30);
     private readonly WorkloadApiX509SourceOptions _options;
     private readonly WorkloadApiClient _client;
     private readonly X509ContextStore _store;
     private readonly ReconnectingWatch _watch;
     private readonly ILogger _logger;
+    private readonly Lock _publishGate = new();
+    private ITimer? _expiry;
 
     /// <summary>Creates the source and starts watching; use <see cref="WaitUntilReadyAsync"/> (or <see cref="CreateAsync"/>) before relying on it.</summary>
     /// <param name="options">Address, limits, first-update timeout, backoff and SVID choice.</param>
@@ -109,6 +114,12 @@ public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, I
     public async ValueTask DisposeAsync()
     {
         await _watch.DisposeAsync().ConfigureAwait(false);
+        lock (_publishGate)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+        }
+
         _store.Dispose();
         _client.Dispose();
     }
@@ -127,7 +138,13 @@ public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, I
     private void Publish(X509Context context, Action updated)
     {
         byte[]? previousSerial = _store.Svid?.Certificate.GetSerialNumber();
-        _store.Publish(context, updated);
+
+        // Serialized with the expiry check, so that an SVID expiring as its replacement arrives never withdraws the replacement.
+        lock (_publishGate)
+        {
+            _store.Publish(context, updated);
+        }
+
         var svid = _store.Svid;
         if (previousSerial is not null && svid is not null && !previousSerial.AsSpan().SequenceEqual(svid.Certificate.GetSerialNumber()))
         {
@@ -135,6 +152,53 @@ public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, I
         }
 
         _logger.X509ContextUpdated(Address, svid, context.Bundles.Bundles.Count);
+        ArmExpiry(svid);
+    }
+
+    /// <summary>
+    /// An SVID is served only until it expires: when the agent is unreachable (or silent) past that point, the source
+    /// withdraws it rather than keep handing out a certificate every peer refuses.
+    /// </summary>
+    private void ArmExpiry(X509Svid? svid)
+    {
+        var time = _options.TimeProvider;
+        lock (_publishGate)
+        {
+            _expiry?.Dispose();
+            _expiry = null;
+            if (svid is null)
+            {
+                return;
+            }
+
+            var due = svid.NotAfter - time.GetUtcNow();
+            due = due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxTimerDue ? MaxTimerDue : due;
+            _expiry = time.CreateTimer(static state => ((ExpiryCheck)state!).Run(), new ExpiryCheck(this, svid), due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void ExpireIfStillCurrent(X509Svid svid)
+    {
+        lock (_publishGate)
+        {
+            if (!ReferenceEquals(_store.Svid, svid))
+            {
+                return;
+            }
+
+            if (_options.TimeProvider.GetUtcNow() < svid.NotAfter)
+            {
+                ArmExpiry(svid);
+                return;
+            }
+
+            if (_store.Current is { } current)
+            {
+                // The bundles are shared with the withdrawn snapshot: the store never disposes a snapshot it replaced.
+                _store.Publish(new X509Context([], current.Bundles));
+                _logger.SvidExpired(Address, svid.Id.ToString(), svid.NotAfter);
+            }
+        }
     }
 
     private void Withdraw(WorkloadApiException error)
@@ -148,5 +212,11 @@ public sealed class WorkloadApiX509Source : IX509Source, IX509SelectionSource, I
         // The bundles are shared with the withdrawn snapshot: the store never disposes a snapshot it replaced.
         _store.Publish(new X509Context([], current.Bundles));
         _logger.IdentityWithdrawn(Address, error.Detail);
+    }
+
+    /// <summary>The state of one expiry timer: which SVID it watches.</summary>
+    private sealed record ExpiryCheck(WorkloadApiX509Source Source, X509Svid Svid)
+    {
+        internal void Run() => Source.ExpireIfStillCurrent(Svid);
     }
 }

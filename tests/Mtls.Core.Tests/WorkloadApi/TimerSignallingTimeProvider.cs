@@ -3,7 +3,10 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Mtls.Core.Tests.WorkloadApi;
 
-/// <summary>A fake clock that tells the test when code under test arms a timer and when it is due, so the test can advance exactly to it.</summary>
+/// <summary>
+/// A fake clock that tells the test when code under test arms a reconnect timer and when it is due, so the test can
+/// advance exactly to it. Timers of ten minutes or more (the source's SVID expiry watch) are not reported.
+/// </summary>
 public sealed class TimerSignallingTimeProvider(DateTimeOffset start) : FakeTimeProvider(start)
 {
     private readonly Channel<TimeSpan> _armed = Channel.CreateUnbounded<TimeSpan>();
@@ -11,7 +14,7 @@ public sealed class TimerSignallingTimeProvider(DateTimeOffset start) : FakeTime
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = base.CreateTimer(callback, state, dueTime, period);
-        if (dueTime != Timeout.InfiniteTimeSpan)
+        if (dueTime != Timeout.InfiniteTimeSpan && dueTime < TimeSpan.FromMinutes(10))
         {
             _armed.Writer.TryWrite(dueTime);
         }

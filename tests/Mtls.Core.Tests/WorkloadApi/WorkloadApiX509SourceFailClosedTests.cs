@@ -112,6 +112,23 @@ public sealed class WorkloadApiX509SourceFailClosedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Svid_that_expires_without_a_replacement_is_withdrawn()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var source = await WorkloadApiX509Source.CreateAsync(new WorkloadApiX509SourceOptions { Address = _agent.Address, TimeProvider = time }, _log.Factory);
+        var svid = source.GetX509Svid()!;
+        // The agent goes away: no replacement will come before the SVID expires.
+        await _agent.StopAsync();
+        var withdrawn = SourceSignals.Fired(source.GetChangeToken());
+
+        time.Advance(svid.NotAfter - time.GetUtcNow() + TimeSpan.FromSeconds(1));
+        await withdrawn.WaitAsync(SourceSignals.Timeout);
+
+        Assert.Null(source.GetX509Svid());
+        Assert.Contains(_log.Entries, e => e.EventName == "SvidExpired");
+    }
+
+    [Fact]
     public async Task Disposed_source_is_not_ready()
     {
         var source = await WorkloadApiX509Source.CreateAsync(Options(), _log.Factory);
