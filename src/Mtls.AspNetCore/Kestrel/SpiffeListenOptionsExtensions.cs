@@ -40,7 +40,7 @@ public static class SpiffeListenOptionsExtensions
         listenOptions.Use(next =>
         {
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
-            endpoint.Cache = tls.CreateCache(listenOptions.Protocols);
+            endpoint.Server = tls.CreateServer(listenOptions.Protocols);
             return context => RecordPeer(context, next, tls.Time);
         });
         return listenOptions;
@@ -93,15 +93,15 @@ public static class SpiffeListenOptionsExtensions
         return next(context);
     }
 
-    /// <summary>One endpoint's options cache, handed to Kestrel's per-handshake callback as its state.</summary>
+    /// <summary>One endpoint's TLS server, handed to Kestrel's per-handshake callback as its state.</summary>
     internal sealed class EndpointState
     {
-        internal SpiffeServerTlsOptionsCache? Cache { get; set; }
+        internal SpiffeTlsServer? Server { get; set; }
 
         /// <summary>What every handshake on the endpoint runs: a read of the current options, allocation-free on success.</summary>
         internal ValueTask<SslServerAuthenticationOptions> SelectOptions()
         {
-            var options = Cache?.Current;
+            var options = Server?.Current;
             return options is not null
                 ? ValueTask.FromResult(options)
                 : ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException("no X509-SVID is available to serve"));

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Mtls.Authorization;
+using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Telemetry;
 using Mtls.X509;
@@ -17,6 +18,34 @@ namespace Mtls.Tls;
 /// </summary>
 internal static class PeerVerification
 {
+    /// <summary>
+    /// The decision of a validation callback, whichever side and whoever created the <see cref="SslStream"/>: verifies
+    /// and authorizes the peer, then records the outcome with the stream (<paramref name="sender"/>): the verified peer
+    /// (<see cref="VerifiedPeer"/>) or why it was refused (<see cref="RefusedPeer"/>).
+    /// </summary>
+    internal static bool Validate(
+        object? sender,
+        X509BundleSet bundles,
+        X509SvidVerifier verifier,
+        Authorizer authorizer,
+        X509Certificate? certificate,
+        X509Chain? chain,
+        out SpiffeId? id,
+        out PeerVerificationFailure? failure)
+    {
+        bool ok = TryVerify(verifier, authorizer, certificate, chain, out id, out failure);
+        if (ok && certificate is X509Certificate2 leaf)
+        {
+            VerifiedPeer.Record(sender, id!, leaf, chain, bundles.GetX509Bundle(id!.TrustDomain));
+        }
+        else if (!ok)
+        {
+            RefusedPeer.Record(sender, failure!, id);
+        }
+
+        return ok;
+    }
+
     /// <summary>Verifies and authorizes a peer seen in a TLS validation callback.</summary>
     /// <param name="verifier">The verifier over the current bundles.</param>
     /// <param name="authorizer">Who may talk to us.</param>
@@ -35,7 +64,7 @@ internal static class PeerVerification
         id = null;
         if (certificate is null)
         {
-            failure = new PeerVerificationFailure(PeerVerificationFailureKind.NoCertificate, "peer presented no certificate", null);
+            failure = new PeerVerificationFailure(SpiffePeerRefusal.NoCertificate, "peer presented no certificate", null);
             return false;
         }
 
@@ -47,14 +76,14 @@ internal static class PeerVerification
             {
                 // The message may quote the unverified certificate (subject, URI): escaped and capped before it can
                 // reach a log or an exception a caller logs.
-                failure = new PeerVerificationFailure(PeerVerificationFailureKind.InvalidSvid, LogText.Sanitize(error.Message), error.Rule);
+                failure = new PeerVerificationFailure(SpiffePeerRefusal.InvalidSvid, LogText.Sanitize(error.Message), error.Rule);
                 return false;
             }
 
             id = verified;
             if (!authorizer.IsAuthorized(verified))
             {
-                failure = new PeerVerificationFailure(PeerVerificationFailureKind.Unauthorized, $"peer '{verified}' is not authorized: rule '{authorizer}'", null);
+                failure = new PeerVerificationFailure(SpiffePeerRefusal.Unauthorized, $"peer '{verified}' is not authorized: rule '{authorizer}'", null);
                 return false;
             }
 

@@ -8,7 +8,7 @@ using Mtls.Sources;
 namespace Mtls.Tls;
 
 /// <summary>
-/// What a server handshake verified about its peer, kept with the connection's <see cref="SslStream"/> so that later
+/// What a handshake (either side) verified about its peer, kept with the connection's <see cref="SslStream"/> so that later
 /// requests on that connection can check the peer is still valid: its chain is not past its earliest expiry, and it
 /// still verifies when the bundle of its trust domain has changed since the handshake.
 /// </summary>

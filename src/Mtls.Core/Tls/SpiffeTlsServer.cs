@@ -13,16 +13,27 @@ using Mtls.X509;
 namespace Mtls.Tls;
 
 /// <summary>
-/// The server side's TLS settings for the current snapshot of a source: one <see cref="SslServerAuthenticationOptions"/>
-/// built when the source changes (own chain resolved once, offline, into a <see cref="SslStreamCertificateContext"/>;
-/// client certificate required; peers verified against the bundle of their own trust domain, then authorized) and
-/// swapped atomically. A handshake only reads <see cref="Current"/>: no lock, no chain built for our certificate.
+/// The server half of SPIFFE mTLS over any stream (go-spiffe's <c>tlsconfig.MTLSServerConfig</c>): presents the SVID
+/// the source chose (with its intermediates), requires a client certificate, verifies it against the bundle of the
+/// client's own trust domain (never the system store), and admits only the SPIFFE IDs the authorizer allows. One
+/// <see cref="SslServerAuthenticationOptions"/> is built per snapshot of the source and swapped atomically when it
+/// rotates, so each handshake uses the current SVID and bundles and costs no more than a read. Kestrel's endpoints
+/// use exactly this type.
 /// </summary>
-internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
+/// <example>
+/// <code>
+/// using var server = new SpiffeTlsServer(source, Authorizer.Id("spiffe://example.org/client"));
+/// await using var listener = SpiffeTlsListener.Start(new IPEndPoint(IPAddress.Loopback, 5000), server);
+/// await using var connection = await listener.AcceptAsync();
+/// Console.WriteLine(connection.PeerId);
+/// </code>
+/// </example>
+public sealed partial class SpiffeTlsServer : IDisposable
 {
     private readonly IX509Source _source;
     private readonly SpiffeServerTlsSettings _settings;
     private readonly List<SslApplicationProtocol> _applicationProtocols;
+    private readonly SpiffeTlsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Lock _rebuild = new();
@@ -30,38 +41,74 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     private readonly LogRateLimiter _refusals;
     private Entry? _current;
 
-    /// <summary>Builds the options for the source's current snapshot and rebuilds them on every change.</summary>
-    /// <param name="source">Where our SVID and the trusted bundles come from.</param>
-    /// <param name="settings">Which peers to admit (the SVID served is the source's choice: apply a preference with <see cref="X509SourceChoice.Apply"/>).</param>
-    /// <param name="applicationProtocols">The ALPN protocols to offer (set here so that nobody mutates the shared options later).</param>
-    /// <param name="time">The clock for peer certificate validity.</param>
-    /// <param name="logger">Where refused handshakes and rebuilds are reported.</param>
-    internal SpiffeServerTlsOptionsCache(
-        IX509Source source,
-        SpiffeServerTlsSettings settings,
-        IEnumerable<SslApplicationProtocol> applicationProtocols,
-        TimeProvider time,
-        ILogger logger)
+    /// <summary>Serves <paramref name="source"/>'s SVID and admits the clients <paramref name="authorizer"/> allows.</summary>
+    /// <param name="source">Where our SVID and the trusted bundles come from; the server follows its rotations.</param>
+    /// <param name="authorizer">Which verified client IDs complete the handshake (e.g. <see cref="Authorizer.MemberOf(string)"/>).</param>
+    /// <param name="options">Timeout, ALPN, clock and logging; defaults when null.</param>
+    public SpiffeTlsServer(IX509Source source, Authorizer authorizer, SpiffeTlsOptions? options = null)
+        : this(source, new SpiffeServerTlsSettings(null, authorizer ?? throw new ArgumentNullException(nameof(authorizer))), options ?? SpiffeTlsOptions.Default)
+    {
+    }
+
+    /// <summary>The constructor for integrations that admit their own trust domain when no authorizer is configured.</summary>
+    internal SpiffeTlsServer(IX509Source source, SpiffeServerTlsSettings settings, SpiffeTlsOptions options)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(applicationProtocols);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Validated();
         _source = source;
         _settings = settings;
-        _applicationProtocols = [.. applicationProtocols];
-        _time = time ?? TimeProvider.System;
-        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _applicationProtocols = [.. options.ApplicationProtocols];
+        _time = options.TimeProvider;
+        _logger = options.LoggerFactory.CreateLogger("Mtls.Tls.Server");
         _refusals = new LogRateLimiter(_time);
         Rebuild();
         _subscription = ChangeToken.OnChange(source.GetChangeToken, Rebuild);
     }
 
+    /// <summary>The SVID the next handshake presents, or null while the source has none.</summary>
+    public X509Svid? Svid => Volatile.Read(ref _current)?.Svid;
+
     /// <summary>The options for the next handshake, or null while no usable SVID is available.</summary>
     internal SslServerAuthenticationOptions? Current => Volatile.Read(ref _current)?.Options;
 
-    /// <summary>The SVID <see cref="Current"/> serves, or null.</summary>
-    internal X509Svid? Svid => Volatile.Read(ref _current)?.Svid;
+    /// <summary>
+    /// The options for a server handshake with the current SVID and bundles, for an <see cref="SslStream"/> you run
+    /// yourself (read the peer afterwards with <see cref="SslStreamSpiffeExtensions.GetSpiffePeerId"/>). The object is
+    /// shared by every handshake of this snapshot: do not modify it. Call this per handshake to follow rotations.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
+    public SslServerAuthenticationOptions GetAuthenticationOptions() =>
+        Current ?? throw new InvalidOperationException("the X.509 source has no SVID to serve (none received yet, withdrawn, or none fits the SVID hint or trust domain)");
 
+    /// <summary>
+    /// Runs the server handshake over <paramref name="transport"/>, which the result then owns; on failure the
+    /// transport is disposed.
+    /// </summary>
+    /// <exception cref="SpiffePeerRefusedException">The client's SVID did not verify, or its ID is not authorized.</exception>
+    /// <exception cref="TimeoutException">The handshake took longer than <see cref="SpiffeTlsOptions.HandshakeTimeout"/>.</exception>
+    /// <exception cref="AuthenticationException">The handshake failed for another reason (including no SVID to serve).</exception>
+    public async Task<SpiffeTlsConnection> AuthenticateAsync(Stream transport, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        var entry = Volatile.Read(ref _current);
+        var stream = new SslStream(transport, leaveInnerStreamOpen: false);
+        if (entry is null)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new AuthenticationException("no X509-SVID is available to serve");
+        }
+
+        return await TlsHandshake.RunAsync(
+            stream,
+            (s, token) => s.AuthenticateAsServerAsync(entry.Options, token),
+            entry.Admits,
+            _options,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public void Dispose() => _subscription.Dispose();
 
     private void Rebuild()
@@ -114,13 +161,7 @@ internal sealed partial class SpiffeServerTlsOptionsCache : IDisposable
     private bool Validate(object? sender, X509BundleSet bundles, X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
     {
         using var activity = MtlsTelemetry.ActivitySource.StartActivity("mtls.handshake", ActivityKind.Server);
-        bool ok = PeerVerification.TryVerify(verifier, authorizer, certificate, chain, out var id, out var failure);
-        if (ok && certificate is X509Certificate2 leaf)
-        {
-            // Requests on this connection check later that the peer is still valid (expiry, bundle changes).
-            VerifiedPeer.Record(sender, id!, leaf, chain, bundles.GetX509Bundle(id!.TrustDomain));
-        }
-
+        bool ok = PeerVerification.Validate(sender, bundles, verifier, authorizer, certificate, chain, out var id, out var failure);
         string outcome = ok ? "ok" : failure!.Outcome;
         MtlsTelemetry.Handshakes.Add(1, new(MtlsTelemetry.SideTag, "server"), new(MtlsTelemetry.OutcomeTag, outcome));
         if (activity is not null)
