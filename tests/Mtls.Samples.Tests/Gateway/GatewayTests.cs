@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Gateway;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Tests.Infrastructure;
 using Mtls.Authorization;
 using Mtls.Bundles;
 using Mtls.Http;
@@ -202,7 +205,7 @@ public sealed class GatewayTests(GatewayMesh mesh) : IClassFixture<GatewayMesh>
     [Fact]
     public async Task Reload_that_drops_a_cluster_spiffe_id_is_refused_and_the_cluster_keeps_verifying_the_old_id()
     {
-        using var logs = new Mtls.AspNetCore.Tests.Infrastructure.TestLoggerProvider();
+        using var logs = new TestLoggerProvider();
         var settings = GatewayMesh.GatewaySettings(mesh.GatewayAgent, mesh.OrdersUrl, mesh.ImpostorUrl);
         await using var gateway = GatewayServer.Build("https://127.0.0.1:0", settings, logging => logging.ClearProviders().AddProvider(logs));
         await gateway.StartAsync();
@@ -212,12 +215,45 @@ public sealed class GatewayTests(GatewayMesh mesh) : IClassFixture<GatewayMesh>
         // Points the orders cluster at the impostor and drops its ID: taken as is, it would forward to anyone.
         gateway.Configuration["ReverseProxy:Clusters:orders:Metadata:SpiffeId"] = null;
         gateway.Configuration["ReverseProxy:Clusters:orders:Destinations:a:Address"] = mesh.ImpostorUrl.ToString();
-        ((Microsoft.Extensions.Configuration.IConfigurationRoot)gateway.Configuration).Reload();
+        ((IConfigurationRoot)gateway.Configuration).Reload();
         await logs.WaitUntilAsync(entries => entries.Any(e => e.Level == LogLevel.Error && e.Category.StartsWith("Yarp", StringComparison.Ordinal)), TimeSpan.FromSeconds(15));
         var view = await web.GetFromJsonAsync<BackendView>(new Uri("/orders/1009", UriKind.Relative));
 
         Assert.Equal("orders", view!.Backend);
         Assert.Equal(0, mesh.ImpostorRequests);
+    }
+
+    [Fact]
+    public async Task Reload_that_changes_a_cluster_spiffe_id_applies_to_the_next_request_over_pooled_connections()
+    {
+        using var logs = new TestLoggerProvider();
+        var settings = GatewayMesh.GatewaySettings(mesh.GatewayAgent, mesh.OrdersUrl, mesh.ImpostorUrl);
+        await using var gateway = GatewayServer.Build("https://127.0.0.1:0", settings, logging => logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        await gateway.StartAsync();
+        using var web = mesh.ClientAs(GatewayMesh.Web);
+        web.BaseAddress = new Uri(gateway.Urls.Single());
+        using var before = await web.GetAsync(new Uri("/orders/1010", UriKind.Relative));
+        int applied = logs.WithEvent("ApplyProxyConfig").Count;
+
+        gateway.Configuration["ReverseProxy:Clusters:orders:Metadata:SpiffeId"] = "spiffe://example.org/payments";
+        ((IConfigurationRoot)gateway.Configuration).Reload();
+        await logs.WaitUntilAsync(_ => logs.WithEvent("ApplyProxyConfig").Count > applied, TimeSpan.FromSeconds(15));
+        int ordersRequests = mesh.OrdersRequests;
+        using var after = await web.GetAsync(new Uri("/orders/1011", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, after.StatusCode);
+        Assert.Equal(ordersRequests, mesh.OrdersRequests);
+    }
+
+    [Fact]
+    public void ConfigureHttpClient_after_AddSpiffeForwarding_is_refused_rather_than_replacing_the_mtls_factory()
+    {
+        var proxy = new ServiceCollection().AddReverseProxy().AddSpiffeForwarding();
+
+        var error = Assert.Throws<InvalidOperationException>(() => proxy.ConfigureHttpClient((_, _) => { }));
+
+        Assert.Contains("IForwarderHttpClientFactory", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
