@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Claims;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +14,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
+using Mtls.AspNetCore.Tests.Grpc;
 using Mtls.AspNetCore.Tests.Infrastructure;
 using Mtls.Bundles;
 using Mtls.Identity;
@@ -99,6 +102,24 @@ public sealed class SpiffeJwtAuthenticationTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).ToString());
         Assert.Equal(0, server.Invocations);
+    }
+
+    [Fact]
+    public async Task Grpc_service_authorizes_the_caller_by_the_jwt_svid_in_the_call_metadata()
+    {
+        await using var server = await StartAsync();
+        using var client = Client(server, Proxy);
+        using var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = client.Handler, DisposeHttpClient = false });
+        var grpc = new JwtEcho.JwtEchoClient(channel);
+
+        var reply = await grpc.WhoAmIAsync(new WhoAmIRequest(), new Metadata { { "authorization", "Bearer " + _issuer.IssueToken(Web, Audience) } });
+        var other = await Assert.ThrowsAsync<RpcException>(async () => await grpc.WhoAmIAsync(new WhoAmIRequest(), new Metadata { { "authorization", "Bearer " + _issuer.IssueToken("spiffe://example.org/batch", Audience) } }));
+        var none = await Assert.ThrowsAsync<RpcException>(async () => await grpc.WhoAmIAsync(new WhoAmIRequest()));
+
+        Assert.Equal(Web, reply.SpiffeId);
+        Assert.Equal(StatusCode.PermissionDenied, other.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, none.StatusCode);
+        Assert.Equal(1, server.Invocations);
     }
 
     [Fact]
@@ -417,6 +438,7 @@ public sealed class SpiffeJwtAuthenticationTests : IDisposable
             var svid = context.GetJwtSvid()!;
             return $"{svid.Id}|{context.User.Identity!.Name}|tenant={context.User.FindFirst("tenant")?.Value}";
         }).RequireSpiffeIdMatching(SpiffeIdentity.JwtSubject, "spiffe://example.org/**");
+        app.MapGrpcService<JwtEchoService>().RequireSpiffeId(SpiffeIdentity.JwtSubject, Web);
         app.MapGet("/jwt/web-only", (HttpContext context) =>
         {
             Count(context);
