@@ -20,6 +20,8 @@ using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Sources;
 using Mtls.Testing.Jwt;
+using Mtls.Testing.WorkloadApi;
+using Mtls.WorkloadApi;
 using Mtls.X509;
 
 namespace Mtls.AspNetCore.Tests.Jwt;
@@ -341,6 +343,43 @@ public sealed class SpiffeJwtAuthenticationTests : IDisposable
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Jwt_bundles_from_the_workload_api_validate_tokens_and_follow_key_rotation()
+    {
+        await using var agent = new WorkloadApiServer();
+        agent.AddTrustDomain(_pki.Ca);
+        agent.AddJwtIssuer(_issuer);
+        agent.SetIdentities(TestPki.ServerId);
+        await agent.StartAsync();
+        await using var server = await StartServerAsync(bundles: null, configuration: new() { ["Spiffe:EndpointSocket"] = agent.Address });
+        using var client = Client(server, Proxy);
+        var bundleSource = Assert.IsType<WorkloadApiJwtSource>(server.Services.GetRequiredService<IJwtBundleSource>());
+
+        var before = await SendAsync(client, "/jwt/any", _issuer.IssueToken(Web, Audience));
+        _issuer.RotateKey();
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (bundleSource.GetChangeToken().RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), changed))
+        {
+            agent.Refresh();
+            await changed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        var rotated = await SendAsync(client, "/jwt/any", _issuer.IssueToken(Web, Audience));
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+    }
+
+    [Fact]
+    public async Task Files_source_without_bundle_files_stops_startup_naming_the_key()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartServerAsync(
+            bundles: null,
+            configuration: new() { ["Spiffe:Jwt:Source"] = "Files" }));
+
+        Assert.Contains("Spiffe:Jwt:BundleFiles", error.Message, StringComparison.Ordinal);
     }
 
     public void Dispose()
