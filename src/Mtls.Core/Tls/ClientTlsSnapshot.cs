@@ -21,6 +21,7 @@ internal sealed class ClientTlsSnapshot
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly X509ChainPolicy _chainPolicy;
     private readonly X509SvidVerifier _verifier;
+    private readonly VerifiedChains _chains = new();
     private readonly RemoteCertificateValidationCallback _validate;
 
     internal ClientTlsSnapshot(X509Context context, X509Svid svid, Authorizer authorizer, string rule, TimeProvider time)
@@ -35,7 +36,7 @@ internal sealed class ClientTlsSnapshot
         // carry no host name; PeerVerification decides, and records the outcome with the stream (the sender).
         _validate = (sender, certificate, chain, errors) =>
         {
-            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, authorizer, certificate, chain, out var id, out _);
+            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, _chains, authorizer, certificate, chain, out var id, out _);
             if (id is not null)
             {
                 ClientTlsTelemetry.RecordAuthorization(id, ok, rule);
