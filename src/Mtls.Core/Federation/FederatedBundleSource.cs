@@ -150,8 +150,10 @@ public sealed class FederatedBundleSource : IX509BundleSource, IJwtBundleSource,
                     Fail(watch, e is BundleFetchException ? e.Message : $"unexpected error: {e.Message}", failures, delay);
                 }
 
-                // The timer exists before anyone hears of the attempt, so a test advancing a fake clock cannot miss it.
+                // The timer exists before the next attempt is announced, so a fake clock advanced on the announcement
+                // cannot miss it.
                 var wait = Task.Delay(delay, _time, cancellationToken);
+                watch.Status = watch.Status with { NextAttempt = _time.GetUtcNow() + delay };
                 _attempted.Fire();
                 await wait.ConfigureAwait(false);
                 watch.Status = watch.Status with { NextAttempt = null };
@@ -179,7 +181,7 @@ public sealed class FederatedBundleSource : IX509BundleSource, IJwtBundleSource,
             // while later fetches are ordered against this bundle.
             var entry = same ? previous! with { Bundle = bundle } : new Trusted(bundle, bundle.ToX509Bundle());
             Volatile.Write(ref _trusted, new Dictionary<TrustDomain, Trusted>(trusted) { [watch.Endpoint.TrustDomain] = entry }.ToFrozenDictionary());
-            watch.Status = watch.Status with { Bundle = bundle, LastSuccess = now, LastAttempt = now, LastError = null, ConsecutiveFailures = 0, NextAttempt = now + delay };
+            watch.Status = watch.Status with { Bundle = bundle, LastSuccess = now, LastAttempt = now, LastError = null, ConsecutiveFailures = 0 };
         }
 
         if (!same)
@@ -194,7 +196,7 @@ public sealed class FederatedBundleSource : IX509BundleSource, IJwtBundleSource,
     private void Fail(Watch watch, string reason, int failures, TimeSpan delay)
     {
         var now = _time.GetUtcNow();
-        var status = watch.Status with { LastAttempt = now, LastError = reason, ConsecutiveFailures = failures, NextAttempt = now + delay };
+        var status = watch.Status with { LastAttempt = now, LastError = reason, ConsecutiveFailures = failures };
         watch.Status = status;
         MtlsTelemetry.FederationFetches.Add(1, new(MtlsTelemetry.TrustDomainTag, watch.Endpoint.TrustDomain.Name), new(MtlsTelemetry.OutcomeTag, "failed"));
         if (_logger.IsEnabled(LogLevel.Warning))
