@@ -69,7 +69,8 @@ public sealed class FederatedService : IAsyncDisposable
         IReadOnlyDictionary<string, string?> configuration,
         int? webPort = null,
         X509BundleSet? bundles = null,
-        Action<WebApplication>? map = null)
+        Action<WebApplication>? map = null,
+        Action<IServiceCollection>? services = null)
     {
         int bundlePort = webPort ?? CompositionHost.FreePort();
         var identity = new InMemoryX509Source(ca.IssueSvid(id), bundles ?? new X509BundleSet([ca.CreateBundle()]));
@@ -82,6 +83,7 @@ public sealed class FederatedService : IAsyncDisposable
         builder.Services.AddSpiffeX509Source(identity);
         builder.Services.AddSpiffeMtls(o => o.ExemptPort(bundlePort, "bundle-endpoint", "/bundle"));
         builder.Services.AddHealthChecks().AddSpiffeFederationHealthChecks();
+        services?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, 0);

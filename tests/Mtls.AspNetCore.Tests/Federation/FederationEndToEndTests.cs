@@ -10,6 +10,7 @@ using Mtls.AspNetCore.Tests.Infrastructure;
 using Mtls.Authorization;
 using Mtls.Bundles;
 using Mtls.Federation;
+using Mtls.Hosting;
 using Mtls.Identity;
 using Mtls.Testing.Certificates;
 
@@ -196,6 +197,36 @@ public sealed class FederationEndToEndTests : IDisposable
         Assert.Equal("x509-svid", key.GetProperty("use").GetString());
         Assert.Equal("EC", key.GetProperty("kty").GetString());
         Assert.Equal(Convert.ToBase64String(_b.Root.RawData), Assert.Single(key.GetProperty("x5c").EnumerateArray()).GetString());
+    }
+
+    [Fact]
+    public async Task Jwt_authorities_are_published_with_the_bundle_and_validate_the_other_trust_domain_s_jwt_svids()
+    {
+        using var issuer = Testing.Jwt.TestJwtIssuer.Create("b.test");
+        await using var b = await FederatedService.StartAsync(
+            _b, InventoryId, _web, new Dictionary<string, string?>(), services: s => s.AddSingleton<Sources.IJwtBundleSource>(new JwtBundleSet([issuer.Bundle])));
+        await using var federation = new FederatedBundleSource(WebOptions(b.WebBundleUrl), _a.TrustDomain);
+
+        var status = await FederationWait.FirstAttemptAsync(federation);
+
+        Assert.Null(status.LastError);
+        Assert.Equal(issuer.KeyId, Assert.Single(status.Bundle!.JwtBundle.Authorities).KeyId);
+        var svid = new Jwt.JwtSvidValidator(federation).Validate(issuer.IssueToken(InventoryId, "orders"), "orders");
+        Assert.Equal(InventoryId, svid.Id.ToString());
+        using var foreign = Testing.Jwt.TestJwtIssuer.Create("b.test");
+        Assert.Throws<Jwt.JwtSvidException>(() => new Jwt.JwtSvidValidator(federation).Validate(foreign.IssueToken(InventoryId, "orders"), "orders"));
+    }
+
+    [Fact]
+    public void Federation_requires_the_local_trust_domain()
+    {
+        var options = new SpiffeX509SourceOptions();
+        options.Federation.TrustDomains.Add(new FederatedTrustDomainOptions { TrustDomain = "b.test", BundleEndpointUrl = "https://127.0.0.1:1/bundle" });
+
+        var result = new SpiffeX509SourceOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Spiffe:TrustDomain is required with Spiffe:Federation", result.FailureMessage, StringComparison.Ordinal);
     }
 
     public static TheoryData<string, string, string> InvalidConfigurations => new()
