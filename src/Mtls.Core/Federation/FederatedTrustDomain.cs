@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Mtls.Bundles;
 using Mtls.Identity;
+using Mtls.X509;
 
 namespace Mtls.Federation;
 
@@ -171,14 +172,15 @@ internal sealed record FederatedTrustDomain(
 
         try
         {
-            var bundle = X509Bundle.FromPemFile(Identity.TrustDomain.Parse("web-roots"), path);
-            if (bundle.IsEmpty)
+            string pem = File.ReadAllText(path);
+            int count = CertificateEncoding.CountPemCertificates(pem);
+            if (count == 0 || count > SpiffeLimits.MaxBundleAuthorities)
             {
-                failures.Add($"{key}:WebRootsFile '{path}' holds no PEM certificate");
+                failures.Add($"{key}:WebRootsFile '{path}' holds {count} PEM certificates; it must hold from 1 to {SpiffeLimits.MaxBundleAuthorities} ({nameof(SpiffeLimits.MaxBundleAuthorities)})");
                 return null;
             }
 
-            return [.. bundle.Authorities];
+            return [.. CertificateEncoding.ParsePemCertificates(pem)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {

@@ -236,6 +236,7 @@ public sealed class FederationEndToEndTests : IDisposable
         { "Profile", "HttpsSpiffe", "Spiffe:Federation:TrustDomains:0:EndpointSpiffeId '' must be the SPIFFE ID the endpoint presents" },
         { "EndpointSpiffeId", "spiffe://b.test/bundle", "Spiffe:Federation:TrustDomains:0:EndpointSpiffeId applies to HttpsSpiffe only" },
         { "InitialBundleFile", "/nonexistent/bundle.json", "Spiffe:Federation:TrustDomains:0:InitialBundleFile '/nonexistent/bundle.json' is not a readable SPIFFE bundle" },
+        { "WebRootsFile", "/nonexistent/roots.pem", "Spiffe:Federation:TrustDomains:0:WebRootsFile '/nonexistent/roots.pem' is not a readable PEM file of CA certificates" },
         { "FetchTimeout", "00:00:00", "Spiffe:Federation:FetchTimeout must be positive" },
     };
 
