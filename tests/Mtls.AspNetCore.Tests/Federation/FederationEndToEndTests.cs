@@ -83,6 +83,22 @@ public sealed class FederationEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task An_svid_naming_one_trust_domain_but_signed_by_the_other_trust_domain_s_ca_is_refused_both_ways()
+    {
+        await using var pair = await StartPairAsync();
+
+        // A server of b.test whose SVID a.test's CA signed (a.test's root is trusted, but not for b.test's IDs).
+        pair.B.Identity.Update(_a.IssueSvid(InventoryId), new X509BundleSet([_b.CreateBundle()]));
+        var refused = await Assert.ThrowsAsync<Http.SpiffeAuthorizationException>(() => pair.A.CallAsync(new Uri(pair.B.Address, "/api/hello"), Authorizer.Id(InventoryId)));
+        Assert.Contains("chain does not verify against the bundle of the peer's trust domain", refused.Message, StringComparison.Ordinal);
+
+        // A client claiming an a.test ID with an SVID b.test's CA signed (b.test's bundle is fetched and trusted, for b.test only).
+        using var impostor = new TestClient(pair.A.Address, TestPki.ToClientCertificate(_b.Issue(OrdersId)), new X509BundleSet([_a.CreateBundle()]), OrdersId);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => impostor.Http.GetAsync("/api/hello"));
+        Assert.Contains(pair.A.Logs.WithEvent("ServerHandshakeRefused"), e => e["Outcome"] == "ChainNotTrusted");
+    }
+
+    [Fact]
     public async Task The_handshake_admits_the_federated_trust_domains_and_no_other_even_one_whose_bundle_is_trusted()
     {
         using var c = TestCertificateAuthority.Create("c.test");
