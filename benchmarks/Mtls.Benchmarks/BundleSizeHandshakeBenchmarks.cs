@@ -15,7 +15,7 @@ namespace Mtls.Benchmarks;
 
 /// <summary>
 /// What a bundle's size costs per connection: a full mutual TLS handshake over loopback TCP (server options from
-/// <see cref="SpiffeServerTlsOptionsCache"/>, client from <see cref="SpiffeClientTlsOptionsCache"/>, both verifying
+/// <see cref="SpiffeTlsServer"/>, client from <see cref="SpiffeTlsClient"/>, both verifying
 /// the peer) and <see cref="X509SvidVerifier.Verify"/> alone, with a bundle of one CA against a bundle at
 /// <see cref="SpiffeLimits.MaxBundleAuthorities"/>. The padding CAs carry the real root's subject name (only the key
 /// identifiers tell them apart), the worst case for an index by name. Goal: the ratio stays a small constant.
@@ -26,8 +26,8 @@ public class BundleSizeHandshakeBenchmarks
     private TestCertificateAuthority _ca = null!;
     private InMemoryX509Source _serverSource = null!;
     private InMemoryX509Source _clientSource = null!;
-    private SpiffeServerTlsOptionsCache _server = null!;
-    private SpiffeClientTlsOptionsCache _client = null!;
+    private SpiffeTlsServer _server = null!;
+    private SpiffeTlsClient _client = null!;
     private TcpListener _listener = null!;
     private IPEndPoint _endPoint = null!;
     private X509SvidVerifier _verifier = null!;
@@ -51,8 +51,8 @@ public class BundleSizeHandshakeBenchmarks
         var bundles = new X509BundleSet([bundle]);
         _serverSource = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/server"), bundles);
         _clientSource = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/client"), bundles);
-        _server = new SpiffeServerTlsOptionsCache(_serverSource, new SpiffeServerTlsSettings(null, null), [], TimeProvider.System, NullLogger.Instance);
-        _client = new SpiffeClientTlsOptionsCache(_clientSource, Authorizer.MemberOf(TrustDomain.Parse("example.org")));
+        _server = new SpiffeTlsServer(_serverSource, Authorizer.MemberOf("example.org"));
+        _client = new SpiffeTlsClient(_clientSource, Authorizer.MemberOf("example.org"));
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         _endPoint = (IPEndPoint)_listener.LocalEndpoint;
@@ -80,10 +80,9 @@ public class BundleSizeHandshakeBenchmarks
         var accept = _listener.AcceptSocketAsync();
         await clientSocket.ConnectAsync(_endPoint);
         using var serverSocket = await accept;
-        await using var serverStream = new SslStream(new NetworkStream(serverSocket, ownsSocket: false));
-        var serverHandshake = serverStream.AuthenticateAsServerAsync(_server.Current!);
-        await using var clientStream = await _client.AuthenticateAsync(new NetworkStream(clientSocket, ownsSocket: false), "example.org", _endPoint.Port, ClientAlpn.Http11, CancellationToken.None);
-        await serverHandshake;
+        var serverHandshake = _server.AuthenticateAsync(new NetworkStream(serverSocket, ownsSocket: false));
+        await using var client = await _client.AuthenticateAsync(new NetworkStream(clientSocket, ownsSocket: false), "example.org");
+        await using var server = await serverHandshake;
     }
 
     [Benchmark(Description = "X509SvidVerifier.Verify")]

@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mtls.Authorization;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Bundles;
 using Mtls.Sources;
@@ -26,7 +27,7 @@ public class ServerOptionsSelectionBenchmarks
 
     private TestCertificateAuthority _ca = null!;
     private InMemoryX509Source _source = null!;
-    private SpiffeServerTlsOptionsCache _cache = null!;
+    private SpiffeTlsServer _server = null!;
     private SpiffeListenOptionsExtensions.EndpointState _endpoint = null!;
 
     [GlobalSetup]
@@ -34,19 +35,17 @@ public class ServerOptionsSelectionBenchmarks
     {
         _ca = TestCertificateAuthority.Create("example.org");
         _source = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/server"), new X509BundleSet([_ca.CreateBundle()]));
-        _cache = new SpiffeServerTlsOptionsCache(
+        _server = new SpiffeTlsServer(
             _source,
-            new SpiffeServerTlsSettings(null, null),
-            [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
-            TimeProvider.System,
-            NullLogger.Instance);
-        _endpoint = new SpiffeListenOptionsExtensions.EndpointState { Cache = _cache };
+            Authorizer.MemberOf("example.org"),
+            new SpiffeTlsOptions { ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11] });
+        _endpoint = new SpiffeListenOptionsExtensions.EndpointState { Server = _server };
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _cache.Dispose();
+        _server.Dispose();
         _source.Dispose();
         _ca.Dispose();
     }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Options;
 using Mtls.Hosting;
 using Mtls.Identity;
 
+using Mtls.Tls;
+
 namespace Mtls.AspNetCore;
 
 /// <summary>Checks <see cref="SpiffeMtlsOptions"/> at startup; every message starts with the configuration key.</summary>
@@ -22,9 +24,9 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
             }
         }
 
-        if (options.HandshakeTimeout <= TimeSpan.Zero)
+        if (options.HandshakeTimeout <= TimeSpan.Zero || options.HandshakeTimeout > SpiffeTlsOptions.MaxHandshakeTimeout)
         {
-            failures.Add($"{Section}:HandshakeTimeout must be positive, not {options.HandshakeTimeout}");
+            failures.Add($"{Section}:HandshakeTimeout must be positive and at most {SpiffeTlsOptions.MaxHandshakeTimeout}, not {options.HandshakeTimeout}");
         }
 
         if (options.MaxConnectionAge <= TimeSpan.Zero && options.MaxConnectionAge != Timeout.InfiniteTimeSpan)

@@ -15,16 +15,16 @@ namespace Mtls.AspNetCore;
 
 /// <summary>
 /// The server's TLS state shared by every endpoint: the source, what the handshake admits, one
-/// <see cref="SpiffeServerTlsOptionsCache"/> per mTLS endpoint (endpoints differ only in their ALPN protocols), and
+/// <see cref="SpiffeTlsServer"/> per mTLS endpoint (endpoints differ only in their ALPN protocols), and
 /// the register of endpoints the Kestrel part covers (mTLS or exempt), which the coverage check compares with what
 /// Kestrel bound.
 /// </summary>
 internal sealed class SpiffeServerTls : IDisposable
 {
     private readonly SpiffeServerTlsSettings _settings;
-    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly Lock _gate = new();
-    private readonly List<SpiffeServerTlsOptionsCache> _caches = [];
+    private readonly List<SpiffeTlsServer> _servers = [];
     private readonly Dictionary<ListenOptions, SpiffeEndpointExemption?> _endpoints = new(ReferenceEqualityComparer.Instance);
 
     public SpiffeServerTls(IX509Source source, IOptions<SpiffeMtlsOptions> options, IOptions<SpiffeX509SourceOptions> sourceOptions, TimeProvider time, ILoggerFactory loggerFactory)
@@ -36,7 +36,7 @@ internal sealed class SpiffeServerTls : IDisposable
         Source = source;
         Time = time;
         Options = value;
-        _logger = loggerFactory.CreateLogger("Mtls.AspNetCore.Tls");
+        _loggerFactory = loggerFactory;
         string? trustDomainName = sourceOptions.Value.TrustDomain;
         var trustDomain = trustDomainName is null ? null : TrustDomain.Parse(trustDomainName);
         var authorizer = value.HandshakeAuthorizer
@@ -105,8 +105,8 @@ internal sealed class SpiffeServerTls : IDisposable
         return null;
     }
 
-    /// <summary>A cache whose options offer ALPN for <paramref name="protocols"/>, as Kestrel would.</summary>
-    internal SpiffeServerTlsOptionsCache CreateCache(HttpProtocols protocols)
+    /// <summary>The TLS server of one endpoint: ALPN for <paramref name="protocols"/>, as Kestrel would offer it.</summary>
+    internal SpiffeTlsServer CreateServer(HttpProtocols protocols)
     {
         var alpn = new List<SslApplicationProtocol>(2);
         if ((protocols & HttpProtocols.Http2) != 0)
@@ -119,25 +119,26 @@ internal sealed class SpiffeServerTls : IDisposable
             alpn.Add(SslApplicationProtocol.Http11);
         }
 
-        var cache = new SpiffeServerTlsOptionsCache(Source, _settings, alpn, Time, _logger);
+        var options = new SpiffeTlsOptions { ApplicationProtocols = alpn, HandshakeTimeout = HandshakeTimeout, TimeProvider = Time, LoggerFactory = _loggerFactory };
+        var server = new SpiffeTlsServer(Source, _settings, options);
         lock (_gate)
         {
-            _caches.Add(cache);
+            _servers.Add(server);
         }
 
-        return cache;
+        return server;
     }
 
     public void Dispose()
     {
         lock (_gate)
         {
-            foreach (var cache in _caches)
+            foreach (var server in _servers)
             {
-                cache.Dispose();
+                server.Dispose();
             }
 
-            _caches.Clear();
+            _servers.Clear();
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Mtls.Identity;
@@ -18,11 +17,11 @@ namespace Mtls.Http;
 /// </summary>
 internal sealed partial class SpiffeConnector
 {
-    private readonly SpiffeClientTlsOptionsCache _tls;
+    private readonly SpiffeTlsClient _tls;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _refusals;
 
-    internal SpiffeConnector(SpiffeClientTlsOptionsCache tls, ILogger logger, TimeProvider? time = null)
+    internal SpiffeConnector(SpiffeTlsClient tls, ILogger logger, TimeProvider? time = null)
     {
         _tls = tls;
         _logger = logger;
@@ -59,36 +58,17 @@ internal sealed partial class SpiffeConnector
             throw new AuthenticationException($"refusing a plain-text request to {endPoint.Host}:{endPoint.Port}: a SPIFFE mTLS client only calls https URIs");
         }
 
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            var connection = await _tls.ConnectAsync(endPoint, SelectAlpn(request), cancellationToken).ConfigureAwait(false);
+            LogConnected(_logger, connection.PeerId, endPoint.Host, endPoint.Port);
+            return connection.Stream;
         }
-        catch
+        catch (SpiffePeerRefusedException e)
         {
-            socket.Dispose();
-            throw;
-        }
-
-        // On failure the transport is disposed here too: the SslStream owns it only once it was created.
-        var transport = new NetworkStream(socket, ownsSocket: true);
-        try
-        {
-            var stream = await _tls.AuthenticateAsync(transport, endPoint.Host, endPoint.Port, SelectAlpn(request), cancellationToken).ConfigureAwait(false);
-            LogConnected(_logger, stream.ServerId, endPoint.Host, endPoint.Port);
-            return stream;
-        }
-        catch (PeerRefusedException e)
-        {
-            await transport.DisposeAsync().ConfigureAwait(false);
             var refused = ToPublic(e, endPoint);
             LogRefusal(e.Failure.Outcome, endPoint, refused.Message);
             throw refused;
-        }
-        catch
-        {
-            await transport.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
     }
 
@@ -113,7 +93,7 @@ internal sealed partial class SpiffeConnector
     }
 
     /// <summary>Offers the ALPN protocols SocketsHttpHandler itself would offer for the request's version policy.</summary>
-    internal static ClientAlpn SelectAlpn(HttpRequestMessage request)
+    internal static IReadOnlyList<System.Net.Security.SslApplicationProtocol> SelectAlpn(HttpRequestMessage request)
     {
         if (request.Version.Major >= 2 && request.VersionPolicy != HttpVersionPolicy.RequestVersionOrLower)
         {
@@ -125,15 +105,15 @@ internal sealed partial class SpiffeConnector
             : ClientAlpn.Http11;
     }
 
-    private static SpiffeAuthorizationException ToPublic(PeerRefusedException e, DnsEndPoint endPoint)
+    private static SpiffeAuthorizationException ToPublic(SpiffePeerRefusedException e, DnsEndPoint endPoint)
     {
         var failure = e.Failure;
         string server = $"{endPoint.Host}:{endPoint.Port}";
         return failure.Kind switch
         {
-            PeerVerificationFailureKind.Unauthorized => new SpiffeAuthorizationException(
-                $"server {server} presented SPIFFE ID '{e.ServerId}', which is not authorized: rule '{e.Rule}'", e.ServerId, e.Rule, null, e),
-            PeerVerificationFailureKind.NoCertificate => new SpiffeAuthorizationException(
+            SpiffePeerRefusal.Unauthorized => new SpiffeAuthorizationException(
+                $"server {server} presented SPIFFE ID '{e.PeerId}', which is not authorized: rule '{e.Rule}'", e.PeerId, e.Rule, null, e),
+            SpiffePeerRefusal.NoCertificate => new SpiffeAuthorizationException(
                 $"server {server} presented no certificate", null, e.Rule, X509SvidRule.MalformedCertificate, e),
             _ => new SpiffeAuthorizationException(
                 $"server {server} was refused: {failure.Message}", null, e.Rule, failure.Rule ?? X509SvidRule.ChainNotTrusted, e),

@@ -66,9 +66,13 @@ public static class SpiffeHttpClientBuilderExtensions
         services.AddSingleton(new SpiffeClientRegistration(name));
 
         // One connector per client name and container: its TLS objects outlive the handlers the factory recycles.
-        services.AddKeyedSingleton(name, (provider, _) => new SpiffeConnector(
-            new SpiffeClientTlsOptionsCache(source(provider), authorize, provider.GetService<TimeProvider>()),
-            (provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<SpiffeConnector>()));
+        services.AddKeyedSingleton(name, (provider, _) =>
+        {
+            var loggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+            var time = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+            var tls = new SpiffeTlsClient(source(provider), authorize, new SpiffeTlsOptions { TimeProvider = time, LoggerFactory = loggerFactory });
+            return new SpiffeConnector(tls, loggerFactory.CreateLogger<SpiffeConnector>(), time);
+        });
 
         builder.ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredKeyedService<SpiffeConnector>(name)
             .CreateHandler(provider.GetRequiredService<IOptionsMonitor<SpiffeHttpClientOptions>>().Get(name)));

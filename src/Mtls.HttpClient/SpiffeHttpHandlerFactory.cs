@@ -32,7 +32,8 @@ public static class SpiffeHttpHandlerFactory
         ArgumentNullException.ThrowIfNull(authorizer);
         options ??= new SpiffeHttpClientOptions();
         SpiffeHttpClientOptionsValidator.ThrowIfInvalid(options);
-        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SpiffeConnector>();
-        return new SpiffeConnector(new SpiffeClientTlsOptionsCache(source, authorizer), logger).CreateHandler(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var tls = new SpiffeTlsClient(source, authorizer, new SpiffeTlsOptions { LoggerFactory = loggerFactory });
+        return new SpiffeConnector(tls, loggerFactory.CreateLogger<SpiffeConnector>()).CreateHandler(options);
     }
 }

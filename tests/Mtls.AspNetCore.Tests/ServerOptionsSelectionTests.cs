@@ -18,11 +18,11 @@ public sealed class ServerOptionsSelectionTests : IDisposable
     {
         using var source = new InMemoryX509Source(_pki.Ca.IssueSvid(TestPki.ServerId), _pki.Bundles());
         using var tls = CreateServerTls(source);
-        var cache = tls.CreateCache(HttpProtocols.Http1AndHttp2);
-        var endpoint = new SpiffeListenOptionsExtensions.EndpointState { Cache = cache };
+        var server = tls.CreateServer(HttpProtocols.Http1AndHttp2);
+        var endpoint = new SpiffeListenOptionsExtensions.EndpointState { Server = server };
         var options = await endpoint.SelectOptions();
-        Assert.Same(cache.Current, options);
-        Assert.Equal(TestPki.ServerId, cache.Svid!.Id.ToString());
+        Assert.Same(server.GetAuthenticationOptions(), options);
+        Assert.Equal(TestPki.ServerId, server.Svid!.Id.ToString());
 
         // The selection completes synchronously, so every await below continues on this thread.
         int different = 0;
@@ -47,7 +47,7 @@ public sealed class ServerOptionsSelectionTests : IDisposable
     {
         using var source = new InMemoryX509Source(null, _pki.Bundles());
         using var tls = CreateServerTls(source);
-        var endpoint = new SpiffeListenOptionsExtensions.EndpointState { Cache = tls.CreateCache(HttpProtocols.Http1AndHttp2) };
+        var endpoint = new SpiffeListenOptionsExtensions.EndpointState { Server = tls.CreateServer(HttpProtocols.Http1AndHttp2) };
 
         var error = await Assert.ThrowsAsync<AuthenticationException>(async () => await endpoint.SelectOptions());
 

@@ -40,8 +40,9 @@ public static class SpiffeListenOptionsExtensions
         listenOptions.Use(next =>
         {
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
-            endpoint.Cache = tls.CreateCache(listenOptions.Protocols);
-            return context => RecordPeer(context, next, tls.Time);
+            var server = tls.CreateServer(listenOptions.Protocols);
+            endpoint.Server = server;
+            return context => RecordPeer(context, next, server, tls.Time);
         });
         return listenOptions;
     }
@@ -75,12 +76,14 @@ public static class SpiffeListenOptionsExtensions
         ((EndpointState)context.State!).SelectOptions();
 
     /// <summary>
-    /// Runs after the handshake, whose validation callback verified the peer and recorded it with the stream. A
-    /// connection without that record (no SPIFFE verification happened, whatever the reason) is closed unserved.
+    /// Runs after the handshake, before any request: the peer the validation callback verified, or, when the runtime
+    /// ran none (a resumed session may skip it), the peer verified now (<see cref="SpiffeTlsServer.Confirm"/>). A
+    /// connection without a verified peer, whatever the reason, is closed unserved.
     /// </summary>
-    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, TimeProvider time)
+    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeTlsServer server, TimeProvider time)
     {
-        var verified = VerifiedPeer.Of(context.Features.Get<ISslStreamFeature>()?.SslStream);
+        var stream = context.Features.Get<ISslStreamFeature>()?.SslStream;
+        var verified = stream is null ? null : server.Confirm(stream);
         if (verified is null)
         {
             context.Abort(new ConnectionAbortedException("no verified SPIFFE peer on an mTLS connection"));
@@ -93,15 +96,15 @@ public static class SpiffeListenOptionsExtensions
         return next(context);
     }
 
-    /// <summary>One endpoint's options cache, handed to Kestrel's per-handshake callback as its state.</summary>
+    /// <summary>One endpoint's TLS server, handed to Kestrel's per-handshake callback as its state.</summary>
     internal sealed class EndpointState
     {
-        internal SpiffeServerTlsOptionsCache? Cache { get; set; }
+        internal SpiffeTlsServer? Server { get; set; }
 
         /// <summary>What every handshake on the endpoint runs: a read of the current options, allocation-free on success.</summary>
         internal ValueTask<SslServerAuthenticationOptions> SelectOptions()
         {
-            var options = Cache?.Current;
+            var options = Server?.Current;
             return options is not null
                 ? ValueTask.FromResult(options)
                 : ValueTask.FromException<SslServerAuthenticationOptions>(new AuthenticationException("no X509-SVID is available to serve"));

@@ -1,14 +1,16 @@
+using System.Net.Security;
+
 namespace Mtls.Tls;
 
-/// <summary>Which application protocols a client offers in ALPN, as SocketsHttpHandler would for a request.</summary>
-internal enum ClientAlpn
+/// <summary>The ALPN protocol lists a client offers, as SocketsHttpHandler would for a request; shared instances, so they key caches.</summary>
+internal static class ClientAlpn
 {
     /// <summary>No ALPN (HTTP/1.1).</summary>
-    Http11,
+    internal static readonly IReadOnlyList<SslApplicationProtocol> Http11 = [];
 
     /// <summary><c>h2</c>, falling back to <c>http/1.1</c>.</summary>
-    Http2OrHttp11,
+    internal static readonly IReadOnlyList<SslApplicationProtocol> Http2OrHttp11 = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
 
     /// <summary><c>h2</c> only (gRPC, or a request with an exact HTTP/2 version policy).</summary>
-    Http2Only,
+    internal static readonly IReadOnlyList<SslApplicationProtocol> Http2Only = [SslApplicationProtocol.Http2];
 }

@@ -9,32 +9,40 @@ namespace Mtls.Tls;
 
 /// <summary>
 /// The client TLS objects derived from one <see cref="X509Context"/>: the certificate context (leaf plus
-/// intermediates, so every handshake sends the full chain), a verifier over that snapshot's bundles, and the
-/// authentication options per target host and ALPN set. Built once per snapshot; handshakes only read it.
+/// intermediates, so every handshake sends the full chain), the validation callback over that snapshot's bundles, and
+/// the authentication options per target host and ALPN list. Built once per snapshot; handshakes only read it.
 /// </summary>
 internal sealed class ClientTlsSnapshot
 {
     /// <summary>Bounds the per-host options cache: a client talks to few hosts, but host names come from callers.</summary>
     private const int MaxCachedOptions = 256;
 
-    private static readonly List<SslApplicationProtocol> Http2OrHttp11Protocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
-    private static readonly List<SslApplicationProtocol> Http2OnlyProtocols = [SslApplicationProtocol.Http2];
-
-    private readonly ConcurrentDictionary<(string Host, ClientAlpn Alpn), SslClientAuthenticationOptions> _options = new();
+    private readonly ConcurrentDictionary<(string Host, IReadOnlyList<SslApplicationProtocol> Alpn, bool Resumable), SslClientAuthenticationOptions> _options = new();
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly X509ChainPolicy _chainPolicy;
+    private readonly X509SvidVerifier _verifier;
+    private readonly RemoteCertificateValidationCallback _validate;
 
     internal ClientTlsSnapshot(X509Context context, X509Svid svid, Authorizer authorizer, string rule, TimeProvider time)
     {
         Context = context;
         Svid = svid;
-        Authorizer = authorizer;
-        Rule = rule;
-        Verifier = new X509SvidVerifier(context.Bundles, time);
-
+        _verifier = new X509SvidVerifier(context.Bundles, time);
         _certificateContext = TlsCertificateContext.Create(svid);
-
         _chainPolicy = PeerChainPolicy.Create(context.Bundles);
+
+        // SslStream's own SslPolicyErrors are ignored on purpose: its chain was built without SPIFFE's rules and SVIDs
+        // carry no host name; PeerVerification decides, and records the outcome with the stream (the sender).
+        _validate = (sender, certificate, chain, errors) =>
+        {
+            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, authorizer, certificate, chain, out var id, out _);
+            if (id is not null)
+            {
+                ClientTlsTelemetry.RecordAuthorization(id, ok, rule);
+            }
+
+            return ok;
+        };
     }
 
     /// <summary>The snapshot these objects were built from.</summary>
@@ -43,42 +51,49 @@ internal sealed class ClientTlsSnapshot
     /// <summary>The SVID presented by every handshake made with this snapshot.</summary>
     internal X509Svid Svid { get; }
 
-    internal Authorizer Authorizer { get; }
-
-    /// <summary>The authorizer's description, computed once for errors and metrics.</summary>
-    internal string Rule { get; }
-
-    internal X509SvidVerifier Verifier { get; }
-
-    /// <summary>The options for a handshake with <paramref name="targetHost"/>, cached per host and ALPN set.</summary>
-    internal SslClientAuthenticationOptions GetOptions(string targetHost, ClientAlpn alpn)
+    /// <summary>
+    /// The options for a handshake with <paramref name="targetHost"/>, cached per host, ALPN list and whether they allow
+    /// session resumption (only for handshakes that <see cref="Confirm"/> follows).
+    /// </summary>
+    internal SslClientAuthenticationOptions GetOptions(string targetHost, IReadOnlyList<SslApplicationProtocol> alpn, bool resumable)
     {
-        if (_options.TryGetValue((targetHost, alpn), out var cached))
+        if (_options.TryGetValue((targetHost, alpn, resumable), out var cached))
         {
             return cached;
         }
 
-        var options = CreateOptions(targetHost, alpn);
-        return _options.Count < MaxCachedOptions ? _options.GetOrAdd((targetHost, alpn), options) : options;
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = targetHost,
+            ApplicationProtocols = alpn.Count == 0 ? null : [.. alpn],
+        };
+        Configure(options, resumable);
+        return _options.Count < MaxCachedOptions ? _options.GetOrAdd((targetHost, alpn, resumable), options) : options;
     }
 
-    private SslClientAuthenticationOptions CreateOptions(string targetHost, ClientAlpn alpn) => new()
-    {
-        TargetHost = targetHost,
-        ClientCertificateContext = _certificateContext,
-        RemoteCertificateValidationCallback = SpiffeClientSslStream.Validate,
-        CertificateChainPolicy = _chainPolicy,
-        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        ApplicationProtocols = alpn switch
-        {
-            ClientAlpn.Http2OrHttp11 => Http2OrHttp11Protocols,
-            ClientAlpn.Http2Only => Http2OnlyProtocols,
-            _ => null,
-        },
+    /// <summary>
+    /// The verified server of a completed handshake on this snapshot's options: recorded by the validation callback,
+    /// or, when the runtime ran none (runtime#133174 would skip it for resumed sessions), verified here from the
+    /// server's leaf. Null (and the reason recorded with the stream) when it does not verify.
+    /// </summary>
+    internal VerifiedPeer? Confirm(SslStream stream) =>
+        VerifiedPeer.Of(stream) ?? (_validate(stream, stream.RemoteCertificate, null, SslPolicyErrors.None) ? VerifiedPeer.Of(stream) : null);
 
-        // A resumed session re-presents neither side's certificate: the server would keep seeing the SVID of an
-        // earlier connection after a rotation, and the server's chain would not be checked against the current
-        // bundle. .NET 10 also misreports mutual authentication on resumed TLS 1.3 sessions (runtime#123238).
-        AllowTlsResume = false,
-    };
+    /// <summary>Sets this snapshot's SVID and server verification on <paramref name="options"/>.</summary>
+    internal void Configure(SslClientAuthenticationOptions options, bool resumable)
+    {
+        options.ClientCertificateContext = _certificateContext;
+        options.ClientCertificates = null;
+        options.LocalCertificateSelectionCallback = null;
+        options.RemoteCertificateValidationCallback = _validate;
+        options.CertificateChainPolicy = _chainPolicy;
+        options.CertificateRevocationCheckMode = X509RevocationMode.NoCheck;
+
+        // Resumption is safe only where Confirm follows the handshake (the runtime may skip the validation callback on
+        // a resumed session, runtime#133174); options handed to other code never resume. A rotated SVID never resumes
+        // an older session: .NET keys client sessions by the client certificate too (runtime#102656). On a resumed TLS
+        // 1.3 session .NET 10 reports LocalCertificate null and IsMutuallyAuthenticated false (runtime#123238): nothing
+        // here reads either.
+        options.AllowTlsResume = resumable;
+    }
 }

@@ -4,7 +4,7 @@ using Mtls.Identity;
 namespace Mtls.Tls;
 
 /// <summary>
-/// What a <see cref="SpiffeServerTlsOptionsCache"/> admits. Which SVID it serves is the source's choice
+/// What a <see cref="SpiffeTlsServer"/> admits. Which SVID it serves is the source's choice
 /// (<see cref="Sources.IX509SvidSource.GetX509Svid"/>); a hint or trust domain is applied to the source with
 /// <see cref="Sources.X509SourceChoice.Apply"/>.
 /// </summary>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Time.Testing;
+using Mtls.Authorization;
 using Mtls.Bundles;
 using Mtls.Core.Tests.WorkloadApi;
 using Mtls.Sources;
@@ -25,13 +26,13 @@ public sealed class RefusedHandshakeLogTests : IDisposable
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly RecordingLogger _log = new();
     private readonly InMemoryX509Source _source;
-    private readonly SpiffeServerTlsOptionsCache _server;
+    private readonly SpiffeTlsServer _server;
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
 
     public RefusedHandshakeLogTests()
     {
         _source = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/server"), new X509BundleSet([_ca.CreateBundle()]));
-        _server = new SpiffeServerTlsOptionsCache(_source, new SpiffeServerTlsSettings(null, null), [], _time, _log);
+        _server = new SpiffeTlsServer(_source, Authorizer.MemberOf("example.org"), new SpiffeTlsOptions { TimeProvider = _time, LoggerFactory = _log.Factory });
         _listener.Start();
     }
 
@@ -108,7 +109,7 @@ public sealed class RefusedHandshakeLogTests : IDisposable
         bool accepted;
         try
         {
-            await serverStream.AuthenticateAsServerAsync(_server.Current!, timeout.Token);
+            await serverStream.AuthenticateAsServerAsync(_server.GetAuthenticationOptions(), timeout.Token);
             accepted = true;
         }
         catch (System.Security.Authentication.AuthenticationException)

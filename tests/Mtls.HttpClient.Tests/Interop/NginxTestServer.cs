@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Mtls.Bundles;
 using Mtls.Testing.Certificates;
+using Mtls.Testing.Files;
+using Mtls.Testing.Processes;
 
 namespace Mtls.Http.Tests.Interop;
 

@@ -3,6 +3,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Mtls.Bundles;
 using Mtls.Testing.Certificates;
+using Mtls.Testing.Files;
+using Mtls.Testing.Processes;
 
 namespace Mtls.Http.Tests.Interop;
 

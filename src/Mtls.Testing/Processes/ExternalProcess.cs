@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Mtls.Http.Tests.Interop;
+namespace Mtls.Testing.Processes;
 
 /// <summary>
-/// A tool we did not write (openssl, nginx) run as a child process, with its stdout and stderr lines collected
+/// FOR TESTS ONLY. A tool we did not write (openssl, nginx, a database server) run as a child process, with its stdout and stderr lines collected
 /// so a test can wait for the line that says it is ready instead of sleeping. Killed on dispose.
 /// </summary>
 public sealed class ExternalProcess : IDisposable
@@ -78,6 +78,14 @@ public sealed class ExternalProcess : IDisposable
         return done.Task.WaitAsync(timeout);
     }
 
+    /// <summary>Writes <paramref name="line"/> to the process's standard input.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the process (and its children) if it still runs.</summary>
     public void Dispose()
     {
         try

@@ -1,15 +1,18 @@
 using Mtls.Bundles;
 using Mtls.Testing.Certificates;
 
-namespace Mtls.Http.Tests.Interop;
+namespace Mtls.Testing.Files;
 
 /// <summary>
-/// A temporary directory holding what an external TLS server needs, written the way cert-manager or
+/// FOR TESTS ONLY (it writes a private key to disk, which the library never does). A temporary directory holding what an external TLS server needs, written the way cert-manager or
 /// spiffe-helper would: the server's leaf, its intermediates, its key (owner-only) and the client CA bundle.
 /// Deleted on dispose.
 /// </summary>
 public sealed class SvidFiles : IDisposable
 {
+    /// <summary>Writes <paramref name="server"/>'s chain and key and <paramref name="clientTrust"/> to a new temporary directory.</summary>
+    /// <param name="server">The SVID the external server presents.</param>
+    /// <param name="clientTrust">The CAs the external server verifies client certificates against.</param>
     public SvidFiles(IssuedSvid server, X509Bundle clientTrust)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("mtls-interop-").FullName;
@@ -25,6 +28,7 @@ public sealed class SvidFiles : IDisposable
         File.WriteAllText(ClientCaPath, clientTrust.ToPem());
     }
 
+    /// <summary>The temporary directory.</summary>
     public string Directory { get; }
 
     /// <summary>The server's leaf alone.</summary>
@@ -42,5 +46,6 @@ public sealed class SvidFiles : IDisposable
     /// <summary>The bundle client certificates are verified against (cert-manager's <c>ca.crt</c>).</summary>
     public string ClientCaPath => Path.Combine(Directory, "ca.crt");
 
+    /// <summary>Deletes the directory and everything in it.</summary>
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

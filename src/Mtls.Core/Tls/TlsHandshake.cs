@@ -1,0 +1,49 @@
+using System.Net.Security;
+using System.Security.Authentication;
+
+namespace Mtls.Tls;
+
+/// <summary>
+/// Runs one handshake for either side under the handshake timeout and turns its outcome into what the public API
+/// promises: an authenticated stream with a verified SPIFFE peer, or a typed error with the stream (and the transport
+/// it owns) already closed. Never a half-open stream.
+/// </summary>
+internal static class TlsHandshake
+{
+    internal static async Task<SpiffeTlsConnection> RunAsync(
+        SslStream stream,
+        Func<SslStream, CancellationToken, Task> authenticate,
+        Func<SslStream, VerifiedPeer?> confirm,
+        string rule,
+        SpiffeTlsOptions options,
+        CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(options.HandshakeTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            await authenticate(stream, linked.Token).ConfigureAwait(false);
+
+            // Whatever the runtime did (a resumed session may skip the validation callback), the peer is verified here
+            // before the connection is handed out, or refused.
+            var peer = confirm(stream)
+                ?? throw new AuthenticationException("the TLS handshake completed without a verified SPIFFE peer");
+            return new SpiffeTlsConnection(stream, peer.Id);
+        }
+        catch (AuthenticationException e) when (RefusedPeer.Of(stream) is { } refused)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new SpiffePeerRefusedException(refused.Failure, refused.Id, rule, e);
+        }
+        catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"the TLS handshake did not complete within HandshakeTimeout ({options.HandshakeTimeout})", e);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
