@@ -222,6 +222,44 @@ public sealed class BundleEndpointFetchTests : IDisposable
         Assert.InRange(status.NextAttempt!.Value - status.LastAttempt!.Value, TimeSpan.FromMinutes(4), TimeSpan.FromMinutes(5));
     }
 
+    [Fact]
+    public async Task Each_fetch_is_counted_by_trust_domain_and_outcome()
+    {
+        // A trust domain of its own, so fetches of tests running in parallel do not count here.
+        using var metered = TestCertificateAuthority.Create("metered.test");
+        var counted = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == Telemetry.MtlsTelemetry.Name && instrument.Name == "mtls.federation.fetches")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var values = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
+            if (values[Telemetry.MtlsTelemetry.TrustDomainTag] == "metered.test")
+            {
+                counted.Enqueue(values[Telemetry.MtlsTelemetry.OutcomeTag]!);
+            }
+        });
+        listener.Start();
+        await using var server = await BundleServer.StartAsync(_web.ServerCertificate);
+        server.Serve(new SpiffeBundle(metered.TrustDomain, [metered.Root], [], 1));
+        var options = new SpiffeFederationOptions
+        {
+            TrustDomains = { new FederatedTrustDomainOptions { TrustDomain = "metered.test", BundleEndpointUrl = server.Url.ToString(), WebRootsFile = _web.RootFile } },
+        };
+        await using var source = new FederatedBundleSource(options, Local, time: _time);
+        await FederationWait.FirstAttemptAsync(source);
+
+        server.Serve("garbage");
+        await FederationWait.NextAttemptAsync(source, _time);
+
+        Assert.Equal(["ok", "failed"], counted);
+    }
+
     public void Dispose()
     {
         _b.Dispose();
