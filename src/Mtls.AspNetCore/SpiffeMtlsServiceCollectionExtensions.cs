@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
+using Mtls.AspNetCore.Inventory;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Hosting;
 
@@ -51,6 +52,7 @@ public static class SpiffeMtlsServiceCollectionExtensions
             services.AddOptions<SpiffeMtlsOptions>().BindConfiguration(SpiffeMtlsOptions.SectionName).ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeMtlsOptions>, SpiffeMtlsOptionsValidator>());
             services.AddSingleton<SpiffeServerTls>();
+            services.AddSingleton<SpiffeCallerInventory>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
