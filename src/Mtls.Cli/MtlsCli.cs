@@ -35,7 +35,7 @@ internal static class MtlsCli
         }
 
         int code = await parse.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
-        await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await environment.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return code;
     }
 }
