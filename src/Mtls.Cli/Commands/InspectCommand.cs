@@ -41,7 +41,7 @@ internal static class InspectCommand
                 {
                     report.Fail("not a certificate or bundle", X509SvidRule.MalformedCertificate.ToString(), "no PEM or DER certificate, and not JSON");
                 }
-                else if (CertificateText.IsCa(certificates[0]))
+                else if (IsAuthority(certificates[0]))
                 {
                     InspectAuthorities(report, certificates, environment.Time.GetUtcNow());
                 }
@@ -56,6 +56,14 @@ internal static class InspectCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// A CA certificate that carries no workload ID: read as a bundle. A CA with a workload ID (a path) is read as a
+    /// broken SVID, so that the rule it breaks (<see cref="X509SvidRule.LeafIsCa"/>) is the one reported.
+    /// </summary>
+    private static bool IsAuthority(X509Certificate2 first) =>
+        CertificateText.IsCa(first)
+        && SvidCertificateRules.CheckLeaf(first, out _)?.Rule is X509SvidRule.NoUriSan or X509SvidRule.MultipleUriSans or X509SvidRule.InvalidSpiffeId or X509SvidRule.RootPathId;
 
     private static void InspectSvid(InspectReport report, string path, X509Certificate2Collection certificates, string? keyPath, string? bundlePath, TimeProvider time)
     {
