@@ -70,6 +70,10 @@ internal static class InventoryCommand
 
             return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (SpiffeAuthorizationException e)
+        {
+            throw new CliException(ExitCodes.Invalid, $"the server at {url} presented {e.ServerId?.ToString() ?? "no SPIFFE ID"}, which {(serverId is null ? "is not of our trust domain" : "is not " + serverId)}", e);
+        }
         catch (HttpRequestException e)
         {
             throw new CliException(ExitCodes.Unreachable, $"cannot fetch {url}: {e.Message} (run 'mtls probe' for the handshake's diagnosis)", e);
