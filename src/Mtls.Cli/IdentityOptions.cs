@@ -1,8 +1,11 @@
 using System.CommandLine;
+using System.Security.Cryptography;
 using Grpc.Core;
+using Mtls.Bundles;
 using Mtls.Files;
 using Mtls.Sources;
 using Mtls.WorkloadApi;
+using Mtls.X509;
 
 namespace Mtls.Cli;
 
@@ -65,17 +68,7 @@ internal sealed class IdentityOptions
         var timeout = Timeout(parse);
         if (UsesFiles(parse))
         {
-            var source = OpenFiles(parse);
-            try
-            {
-                await source.WaitUntilReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
-                return new LoadedIdentity(source.Current!, source);
-            }
-            catch (TimeoutException e)
-            {
-                source.Dispose();
-                throw new CliException(ExitCodes.NoIdentity, e.Message, e);
-            }
+            return LoadFiles(parse);
         }
 
         using var client = CreateClient(parse);
@@ -92,8 +85,56 @@ internal sealed class IdentityOptions
         }
     }
 
+    /// <summary>
+    /// Reads <c>--files</c> once, as they are: unlike the library's file source, an expired SVID is shown (and
+    /// presented by <c>probe</c>), since saying that it expired is the point of a diagnosis.
+    /// </summary>
+    private LoadedIdentity LoadFiles(ParseResult parse)
+    {
+        var options = FilesOptions(parse);
+        string certificate = Path.Combine(options.Directory, options.CertificateFileName);
+        string key = Path.Combine(options.Directory, options.KeyFileName);
+        string bundle = Path.Combine(options.Directory, options.BundleFileName);
+        X509Svid svid;
+        try
+        {
+            svid = X509Svid.LoadPemFiles(certificate, key);
+        }
+        catch (X509SvidException e)
+        {
+            throw new CliException(ExitCodes.NoIdentity, $"{certificate} is not a valid X509-SVID ({e.Rule}): {e.Message}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.NoIdentity, $"cannot read the SVID files in {options.Directory}: {e.Message}", e);
+        }
+
+        try
+        {
+            var trust = X509Bundle.FromPemFile(svid.Id.TrustDomain, bundle);
+            return new LoadedIdentity(new X509Context([svid], new X509BundleSet([trust])), owner: null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            svid.Dispose();
+            throw new CliException(ExitCodes.NoIdentity, $"cannot read the bundle {bundle}: {e.Message}", e);
+        }
+    }
+
     /// <summary>A file source for <c>--files</c>.</summary>
     internal FileX509Source OpenFiles(ParseResult parse)
+    {
+        try
+        {
+            return new FileX509Source(FilesOptions(parse));
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException(ExitCodes.Usage, e.Message, e);
+        }
+    }
+
+    private FileX509SourceOptions FilesOptions(ParseResult parse)
     {
         string directory = parse.GetValue(_files) ?? throw new CliException(ExitCodes.Usage, "--files DIR is required");
         var options = new FileX509SourceOptions { Directory = Path.GetFullPath(directory) };
@@ -102,14 +143,7 @@ internal sealed class IdentityOptions
             options.UseSpiffeHelperNames();
         }
 
-        try
-        {
-            return new FileX509Source(options);
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliException(ExitCodes.Usage, e.Message, e);
-        }
+        return options;
     }
 
     /// <summary>What a failed Workload API call means, in one line.</summary>

@@ -19,6 +19,7 @@ internal static class MtlsCli
             BundleCommand.Create(environment),
             JwtCommand.Create(environment),
             InspectCommand.Create(environment),
+            ProbeCommand.Create(environment),
             InventoryCommand.Create(environment),
         };
         var parse = root.Parse(args);
