@@ -46,6 +46,19 @@ public sealed class InventoryCommandTests
     }
 
     [Fact]
+    public async Task Inventory_rules_prints_the_suggested_configuration_alone()
+    {
+        await using var identity = await TestIdentity.StartAsync();
+        string path = identity.WriteFile("inventory.json", Saved);
+
+        var result = await Cli.RunAsync("inventory", path, "--rules");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Output);
+        Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("Spiffe").GetProperty("Authorization").GetProperty("Rules").ValueKind);
+    }
+
+    [Fact]
     public async Task Inventory_file_that_is_not_an_inventory_is_refused()
     {
         await using var identity = await TestIdentity.StartAsync();

@@ -24,7 +24,8 @@ internal static class InventoryCommand
         var identity = new IdentityOptions();
         var source = new Argument<string>("source") { Description = "https://host:port/path of the inventory endpoint, or a file holding its JSON" };
         var serverId = new Option<string?>("--id") { Description = "with a URL: the server's SPIFFE ID (default: any ID of our trust domain)" };
-        var command = new Command("inventory", "Who calls whom: the caller inventory of a server, as a table.") { source, serverId };
+        var rules = new Option<bool>("--rules") { Description = "print only the suggested rule set (JSON ready to paste into appsettings.json)" };
+        var command = new Command("inventory", "Who calls whom: the caller inventory of a server, as a table.") { source, serverId, rules };
         identity.AddTo(command);
         environment.SetAction(command, CliEnvironment.JsonOption(), async (parse, output, cancellationToken) =>
         {
@@ -44,7 +45,19 @@ internal static class InventoryCommand
 
             using (document)
             {
-                Show(output, document, where);
+                if (parse.GetValue(rules))
+                {
+                    if (!document.RootElement.TryGetProperty("suggestedConfiguration", out var suggested))
+                    {
+                        throw new CliException(ExitCodes.Invalid, $"{where} is not a caller inventory: no \"suggestedConfiguration\"");
+                    }
+
+                    output.WriteJson(suggested.WriteTo);
+                }
+                else
+                {
+                    Show(output, document, where);
+                }
             }
 
             return ExitCodes.Ok;
