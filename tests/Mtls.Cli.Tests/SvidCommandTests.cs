@@ -120,4 +120,38 @@ public sealed class SvidCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
     }
+
+    [Fact]
+    public async Task Svid_files_written_by_write_read_back_with_spiffe_helper_names()
+    {
+        await using var identity = await TestIdentity.StartAsync();
+        string target = Path.Combine(identity.Directory, "helper");
+        Assert.Equal(0, (await Cli.RunAsync("svid", "--socket", identity.Socket, "--write", target)).ExitCode);
+
+        var result = await Cli.RunAsync("svid", "--files", target, "--spiffe-helper-names");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"SPIFFE ID   {TestIdentity.WorkloadId}", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Svid_watch_on_files_prints_a_rotation_when_the_files_change()
+    {
+        await using var identity = await TestIdentity.StartAsync();
+        string files = identity.WriteFiles("spiffe://example.org/first");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new SignallingWriter();
+
+        var run = Cli.RunAsync(["svid", "--files", files, "--watch"], stop.Token, output);
+        await output.WaitUntilAsync(text => text.Contains("spiffe://example.org/first", StringComparison.Ordinal), Timeout);
+        var next = identity.Ca.Issue("spiffe://example.org/second");
+        await File.WriteAllTextAsync(Path.Combine(files, "tls.key"), next.PrivateKeyPem);
+        await File.WriteAllTextAsync(Path.Combine(files, "tls.crt"), next.CertificatesPem);
+        await output.WaitUntilAsync(text => text.Contains("spiffe://example.org/second", StringComparison.Ordinal), Timeout);
+        await stop.CancelAsync();
+        var result = await run;
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("-- rotation 1", result.Output, StringComparison.Ordinal);
+    }
 }

@@ -167,6 +167,17 @@ public sealed class CallerInventoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Inventory_bound_out_of_range_stops_startup_naming_the_key()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => MigrationHost.StartAsync(_pki, _source, permissive: true, new Dictionary<string, string?>
+        {
+            ["Spiffe:CallerInventory:MaxEntries"] = "0",
+        }));
+
+        Assert.Contains("Spiffe:CallerInventory:MaxEntries", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Inventory_records_nothing_on_a_strict_server_without_audit_rules()
     {
         await using var host = await MigrationHost.StartAsync(_pki, _source, permissive: false);
