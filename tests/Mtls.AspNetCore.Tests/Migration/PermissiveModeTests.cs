@@ -34,6 +34,28 @@ public sealed class PermissiveModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Permissive_http2_endpoint_serves_plaintext_http2_with_prior_knowledge_as_grpc_callers_send_it()
+    {
+        await using var host = await MigrationHost.StartAsync(_pki, _source, permissive: true, new Dictionary<string, string?>
+        {
+            ["Kestrel:EndpointDefaults:Protocols"] = "Http2",
+        });
+        using var plaintext = host.PlaintextClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/hello") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var mtls = host.MtlsClient(TestPki.ClientId);
+        using var mtlsRequest = new HttpRequestMessage(HttpMethod.Get, "/api/hello") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+
+        using var response = await plaintext.SendAsync(request);
+        using var mtlsResponse = await mtls.Http.SendAsync(mtlsRequest);
+
+        Assert.Equal(HttpVersion.Version20, response.Version);
+        Assert.Equal("(none)", await response.Content.ReadAsStringAsync());
+        Assert.Equal(HttpVersion.Version20, mtlsResponse.Version);
+        Assert.Equal(TestPki.ClientId, await mtlsResponse.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Permissive_port_counts_as_covered_at_startup()
     {
         await using var host = await MigrationHost.StartAsync(_pki, _source, permissive: true);
