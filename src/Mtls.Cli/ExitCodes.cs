@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>What was checked is not valid (inspect, jwt validate) or the handshake was refused (probe).</summary>
     internal const int Invalid = 1;
 
-    /// <summary>The command line is wrong.</summary>
+    /// <summary>The command line is wrong, or a path it names cannot be read or written.</summary>
     internal const int Usage = 2;
 
     /// <summary>This workload has no usable identity: no agent at the socket, no SVID for us, unreadable or invalid files.</summary>
@@ -20,6 +20,6 @@ internal static class ExitCodes
 
     /// <summary>The help text's description of the codes.</summary>
     internal const string Description =
-        "Exit codes: 0 ok; 1 invalid or refused (inspect, jwt validate, probe); 2 usage error; "
+        "Exit codes: 0 ok; 1 invalid or refused (inspect, jwt validate, probe); 2 usage error (bad arguments, unreadable or unwritable paths); "
         + "3 no identity (no agent at the socket, no SVID, unreadable files); 4 server unreachable (probe, inventory).";
 }

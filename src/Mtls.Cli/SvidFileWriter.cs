@@ -21,6 +21,18 @@ internal static class SvidFileWriter
     /// <summary>Writes the files; returns their names.</summary>
     internal static IReadOnlyList<string> Write(string directory, X509Svid svid, X509Bundle? bundle)
     {
+        try
+        {
+            return WriteFiles(directory, svid, bundle);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(ExitCodes.Usage, $"cannot write the SVID files into {directory}: {e.Message}", e);
+        }
+    }
+
+    private static List<string> WriteFiles(string directory, X509Svid svid, X509Bundle? bundle)
+    {
         Directory.CreateDirectory(directory);
         string key = ExportKey(svid);
 

@@ -61,7 +61,7 @@ internal sealed class SpiffePermissiveConnectionMiddleware(SpiffeServerTls tls)
 
     /// <summary>
     /// Whether the first byte is a TLS handshake record, leaving every byte unread for whoever reads next; null when
-    /// the peer closed or sent nothing in time.
+    /// the peer closed, reset or sent nothing in time.
     /// </summary>
     internal static async Task<bool?> StartsWithTlsRecordAsync(PipeReader input, CancellationToken cancellationToken)
     {
@@ -70,8 +70,9 @@ internal sealed class SpiffePermissiveConnectionMiddleware(SpiffeServerTls tls)
         {
             result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or IOException)
         {
+            // Timed out, closed, or reset before the first byte: nothing to serve.
             return null;
         }
 
