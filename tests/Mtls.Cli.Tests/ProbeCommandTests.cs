@@ -34,6 +34,18 @@ public sealed class ProbeCommandTests
     }
 
     [Fact]
+    public async Task Probe_of_an_http2_only_server_says_ok()
+    {
+        await using var identity = await TestIdentity.StartAsync();
+        await using var server = await StartServerAsync(identity, http2Only: true);
+
+        var result = await Cli.RunAsync("probe", server.Urls.Single(), "--id", ServerId, "--socket", identity.Socket);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith($"ok: {ServerId} accepted me", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Probe_says_the_server_presented_the_wrong_id()
     {
         await using var identity = await TestIdentity.StartAsync();
@@ -122,13 +134,18 @@ public sealed class ProbeCommandTests
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
     }
 
-    private static async Task<WebApplication> StartServerAsync(TestIdentity identity, bool trustOther = false)
+    private static async Task<WebApplication> StartServerAsync(TestIdentity identity, bool trustOther = false, bool http2Only = false)
     {
         X509Bundle[] bundles = trustOther ? [identity.Ca.CreateBundle(), identity.Other.CreateBundle()] : [identity.Ca.CreateBundle()];
         var source = new InMemoryX509Source(identity.Ca.IssueSvid(ServerId), new X509BundleSet(bundles));
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("https://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        if (http2Only)
+        {
+            builder.Configuration["Kestrel:EndpointDefaults:Protocols"] = "Http2";
+        }
+
         builder.Services.AddSpiffeX509Source(source);
         builder.Services.AddSpiffeMtls();
         var app = builder.Build();

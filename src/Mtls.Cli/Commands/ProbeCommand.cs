@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
@@ -55,7 +56,14 @@ internal static class ProbeCommand
     {
         bool expired = time.GetUtcNow() >= me.NotAfter;
         using var source = new InMemoryX509Source(me, context.Bundles);
-        var client = new SpiffeTlsClient(source, authorizer, new SpiffeTlsOptions { HandshakeTimeout = timeout, TimeProvider = time });
+        var client = new SpiffeTlsClient(source, authorizer, new SpiffeTlsOptions
+        {
+            HandshakeTimeout = timeout,
+            TimeProvider = time,
+
+            // Both, as HttpClient offers them: an HTTP/2-only server (gRPC) closes a connection that negotiated neither.
+            ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11],
+        });
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         SpiffeTlsConnection connection;
@@ -101,10 +109,15 @@ internal static class ProbeCommand
         }
     }
 
-    /// <summary>Sends one request and waits for the first byte of the answer (or the server's alert).</summary>
+    /// <summary>
+    /// Sends what opens an exchange in the negotiated protocol (an HTTP/1.1 HEAD request, or the HTTP/2 preface and an
+    /// empty SETTINGS frame) and waits for the first byte of the answer (or the server's alert).
+    /// </summary>
     private static async Task RoundTripAsync(SpiffeTlsConnection connection, DnsEndPoint target, CancellationToken cancellationToken)
     {
-        byte[] request = Encoding.ASCII.GetBytes($"HEAD / HTTP/1.1\r\nHost: {target.Host}:{target.Port}\r\nConnection: close\r\n\r\n");
+        byte[] request = connection.Stream.NegotiatedApplicationProtocol == SslApplicationProtocol.Http2
+            ? [.. "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8, 0, 0, 0, 4, 0, 0, 0, 0, 0]
+            : Encoding.ASCII.GetBytes($"HEAD / HTTP/1.1\r\nHost: {target.Host}:{target.Port}\r\nConnection: close\r\n\r\n");
         await connection.Stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
         await connection.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         byte[] buffer = new byte[1];
