@@ -247,6 +247,44 @@ public sealed class PermissiveModeTests : IDisposable
     }
 
     [Fact]
+    public async Task Bytes_that_start_like_a_tls_record_never_reach_http_as_plaintext()
+    {
+        await using var host = await MigrationHost.StartAsync(_pki, _source, permissive: true);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, host.Port);
+        byte[] disguised = [0x16, .. "GET /api/hello HTTP/1.1\r\nHost: x\r\n\r\n"u8];
+        await socket.SendAsync(disguised, SocketFlags.None);
+
+        var received = new List<byte>();
+        using (var timeout = new CancellationTokenSource(Timeout))
+        {
+            var buffer = new byte[512];
+            for (int i = 0; i < 64; i++)
+            {
+                int read;
+                try
+                {
+                    read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                }
+                catch (SocketException)
+                {
+                    break;
+                }
+
+                if (read == 0)
+                {
+                    break;
+                }
+
+                received.AddRange(buffer.AsSpan(0, read).ToArray());
+            }
+        }
+
+        Assert.DoesNotContain("HTTP/1.1", System.Text.Encoding.ASCII.GetString([.. received]), StringComparison.Ordinal);
+        Assert.Equal(0, host.Invocations);
+    }
+
+    [Fact]
     public async Task A_port_both_permissive_and_exempt_stops_startup()
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => MigrationHost.StartAsync(_pki, _source, permissive: true, configure: o =>
