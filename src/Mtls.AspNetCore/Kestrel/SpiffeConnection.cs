@@ -9,11 +9,12 @@ internal sealed class SpiffeConnection
 {
     private int _closeRequested;
 
-    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, long openedAt)
+    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, long openedAt, SpiffeRequestIdentities? identities)
     {
         Peer = peer;
         Exemption = exemption;
         OpenedAt = openedAt;
+        Identities = identities;
     }
 
     /// <summary>The verified peer; null on an exempt endpoint.</summary>
@@ -25,9 +26,12 @@ internal sealed class SpiffeConnection
     /// <summary>When the connection was accepted, as a <see cref="TimeProvider"/> timestamp.</summary>
     internal long OpenedAt { get; }
 
-    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, long openedAt) => new(peer, null, openedAt);
+    /// <summary>The identity attributes of the connection's requests; null on an exempt endpoint or with identities off.</summary>
+    internal SpiffeRequestIdentities? Identities { get; }
 
-    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, long openedAt) => new(null, exemption, openedAt);
+    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, long openedAt, SpiffeRequestIdentities? identities) => new(peer, null, openedAt, identities);
+
+    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, long openedAt) => new(null, exemption, openedAt, null);
 
     /// <summary>True the first time it is called: the connection is asked to close once.</summary>
     internal bool TryMarkCloseRequested() => Interlocked.Exchange(ref _closeRequested, 1) == 0;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Mtls.Authorization;
-using Mtls.Telemetry;
 
 namespace Mtls.AspNetCore.Kestrel;
 
@@ -39,7 +39,7 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
                 return Refuse(context, StatusCodes.Status403Forbidden);
             }
 
-            Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.Id.ToString());
+            connection.Identities?.Apply(context.Features.Get<IHttpMetricsTagsFeature>(), Activity.Current);
         }
         else if (connection.Exemption is { Paths.Count: > 0 } exemption && !IsListed(exemption.Paths, context.Request.Path.Value))
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Mtls.Telemetry;
 using Mtls.Tls;
 
 namespace Mtls.AspNetCore.Kestrel;
@@ -41,7 +42,7 @@ public static class SpiffeListenOptionsExtensions
         {
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
             endpoint.Server = tls.CreateServer(listenOptions.Protocols);
-            return context => RecordPeer(context, next, tls.Time);
+            return context => RecordPeer(context, next, tls);
         });
         return listenOptions;
     }
@@ -71,16 +72,20 @@ public static class SpiffeListenOptionsExtensions
         listenOptions.ApplicationServices.GetService<SpiffeServerTls>()
             ?? throw new InvalidOperationException($"{caller}() needs services.AddSpiffeMtls() to be called first.");
 
-    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context) =>
-        ((EndpointState)context.State!).SelectOptions();
+    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context)
+    {
+        HandshakeClock.Start(context.SslStream);
+        return ((EndpointState)context.State!).SelectOptions();
+    }
 
     /// <summary>
     /// Runs after the handshake, whose validation callback verified the peer and recorded it with the stream. A
     /// connection without that record (no SPIFFE verification happened, whatever the reason) is closed unserved.
     /// </summary>
-    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, TimeProvider time)
+    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeServerTls tls)
     {
-        var verified = VerifiedPeer.Of(context.Features.Get<ISslStreamFeature>()?.SslStream);
+        var stream = context.Features.Get<ISslStreamFeature>()?.SslStream;
+        var verified = VerifiedPeer.Of(stream);
         if (verified is null)
         {
             context.Abort(new ConnectionAbortedException("no verified SPIFFE peer on an mTLS connection"));
@@ -88,7 +93,8 @@ public static class SpiffeListenOptionsExtensions
         }
 
         var peer = new SpiffePeerFeature(verified);
-        context.Features.Set(SpiffeConnection.ForPeer(peer, time.GetTimestamp()));
+        var identities = SpiffeRequestIdentities.Create(tls.Labels, verified.Id, tls.Labels.LocalId(stream!.LocalCertificate));
+        context.Features.Set(SpiffeConnection.ForPeer(peer, tls.Time.GetTimestamp(), identities));
         context.Features.Set<ISpiffePeerFeature>(peer);
         return next(context);
     }

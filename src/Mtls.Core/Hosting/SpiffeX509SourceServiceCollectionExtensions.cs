@@ -31,6 +31,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             services.TryAddSingleton(static provider => new OwnedX509Source(SpiffeX509SourceFactory.Create(provider)));
             services.TryAddSingleton(SpiffeX509SourceFactory.Choose);
             services.AddHostedService<SpiffeX509SourceStartup>();
+            services.AddSpiffeTelemetryOptions();
         }
 
         if (configure is not null)
