@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,10 @@ internal static class SpiffeTelemetryServices
             return services;
         }
 
-        services.AddOptions<SpiffeTelemetryOptions>().BindConfiguration(SpiffeTelemetryOptions.SectionName).ValidateOnStart();
+        // Bound when the container has configuration: a client-only container without one gets the defaults.
+        services.AddOptions<SpiffeTelemetryOptions>()
+            .Configure<IServiceProvider>(static (options, provider) => provider.GetService<IConfiguration>()?.GetSection(SpiffeTelemetryOptions.SectionName).Bind(options))
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeTelemetryOptions>, SpiffeTelemetryOptionsValidator>());
         services.AddSingleton(static provider => new SpiffeIdLabels(provider.GetRequiredService<IOptions<SpiffeTelemetryOptions>>().Value));
         return services;
