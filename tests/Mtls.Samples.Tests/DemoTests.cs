@@ -23,6 +23,8 @@ public sealed class DemoTests
         Assert.NotEqual(rotation.Groups[1].Value, rotation.Groups[2].Value);
         Assert.NotEqual(rotation.Groups[3].Value, rotation.Groups[4].Value);
         Assert.Equal(rotation.Groups[4].Value, rotation.Groups[5].Value);
+        Assert.Contains("PASS  6. telemetry: the request metrics name the caller and the callee by verified SPIFFE ID", output, StringComparison.Ordinal);
+        Assert.Contains("Prometheus metrics of every service here: scrape http://127.0.0.1:", output, StringComparison.Ordinal);
         Assert.Contains("All steps behaved as expected.", output, StringComparison.Ordinal);
     }
 }

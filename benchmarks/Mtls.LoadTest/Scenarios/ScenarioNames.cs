@@ -8,6 +8,7 @@ internal static class ScenarioNames
     internal const string MtlsKestrel = "Mtls rules, no auth services";
     internal const string MtlsRules = "Mtls rules";
     internal const string MtlsPolicy = "Mtls rules + policy";
+    internal const string MtlsTelemetry = "Mtls rules + telemetry";
     internal const string MtlsBothSides = "Mtls rules, Mtls client";
     internal const string Handwritten = "handwritten";
     internal const string HandwrittenCached = "handwritten, cached";
