@@ -130,6 +130,33 @@ public sealed class RequestIdentityTests : IDisposable
     }
 
     [Fact]
+    public async Task No_identity_attributes_are_added_when_identities_are_off()
+    {
+        var off = new Dictionary<string, string?> { ["Spiffe:Telemetry:RequestIdentities"] = "None" };
+        await using var pair = await MeshPair.StartAsync(serverConfiguration: off);
+        await CallAsync(pair.Client(MeshPair.WebId, configuration: off), 2, HttpStatusCode.OK);
+
+        var points = await _telemetry.CollectUntilAsync(p => p.Any(x => x.Instrument == ServerDuration));
+
+        Assert.Contains(points, p => p.Instrument == ServerDuration);
+        Assert.Contains(points, p => p.Instrument == ClientDuration);
+        Assert.DoesNotContain(points, p => p.Tags.ContainsKey(MtlsTelemetry.ClientSpiffeIdTag) || p.Tags.ContainsKey(MtlsTelemetry.ServerSpiffeIdTag));
+    }
+
+    [Fact]
+    public async Task A_client_built_without_dependency_injection_carries_the_identities_too()
+    {
+        await using var pair = await MeshPair.StartAsync();
+        using var svid = pair.Ca.IssueSvid(MeshPair.WebId);
+        using var source = new Mtls.Sources.InMemoryX509Source(svid, pair.Bundles);
+        using var client = new HttpClient(Mtls.Http.SpiffeHttpHandlerFactory.Create(source, Mtls.Authorization.Authorizer.Id(MeshPair.OrdersId))) { BaseAddress = pair.ServerAddress };
+
+        await CallAsync(client, 2, HttpStatusCode.OK);
+
+        Assert.Equal(2, Count(_telemetry.Collect(), ClientDuration, MeshPair.WebId, 200));
+    }
+
+    [Fact]
     public async Task Authorization_decisions_are_counted_by_rule()
     {
         await using var pair = await MeshPair.StartAsync();
