@@ -12,7 +12,7 @@ namespace Mtls.Benchmarks;
 /// <summary>
 /// Verifying a peer's X.509-SVID (leaf + intermediate against the root of its trust domain's bundle), against a
 /// bare <see cref="X509Chain.Build"/> with custom root trust over the same certificates as the baseline: the
-/// verifier alone, and <see cref="PeerVerification.TryVerify"/>, what the TLS validation callback runs (verify,
+/// verifier alone, and <see cref="PeerVerification.Validate"/>, what the TLS validation callback runs (verify,
 /// then authorize), fed the way SslStream feeds it (the peer's intermediates in the chain's extra store).
 /// </summary>
 [MemoryDiagnoser]
@@ -23,6 +23,7 @@ public class ChainVerificationBenchmarks
     private X509Certificate2Collection _intermediates = null!;
     private X509Certificate2Collection _roots = null!;
     private X509SvidVerifier _verifier = null!;
+    private X509BundleSet _bundles = null!;
     private Authorizer _authorizer = null!;
     private X509Chain _sslStreamChain = null!;
 
@@ -35,7 +36,8 @@ public class ChainVerificationBenchmarks
         _intermediates = issued.LoadIntermediates();
         var bundle = _ca.CreateBundle();
         _roots = [.. bundle.Authorities];
-        _verifier = new X509SvidVerifier(new X509BundleSet([bundle]));
+        _bundles = new X509BundleSet([bundle]);
+        _verifier = new X509SvidVerifier(_bundles);
         _authorizer = Authorizer.MemberOf("example.org");
         _sslStreamChain = new X509Chain();
         _sslStreamChain.ChainPolicy.ExtraStore.AddRange(_intermediates);
@@ -76,7 +78,7 @@ public class ChainVerificationBenchmarks
     [Benchmark(Description = "X509SvidVerifier.Verify")]
     public SpiffeId Verify() => _verifier.Verify(_leaf, _intermediates);
 
-    [Benchmark(Description = "PeerVerification.TryVerify (verify + authorize)")]
-    public bool PeerVerificationTryVerify() =>
-        PeerVerification.TryVerify(_verifier, _authorizer, _leaf, _sslStreamChain, out _, out _);
+    [Benchmark(Description = "PeerVerification.Validate (verify + authorize)")]
+    public bool PeerVerificationValidate() =>
+        PeerVerification.Validate(null, _bundles, _verifier, _authorizer, _leaf, _sslStreamChain, out _, out _);
 }

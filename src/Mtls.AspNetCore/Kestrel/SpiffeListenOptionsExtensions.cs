@@ -41,8 +41,9 @@ public static class SpiffeListenOptionsExtensions
         listenOptions.Use(next =>
         {
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
-            endpoint.Server = tls.CreateServer(listenOptions.Protocols);
-            return context => RecordPeer(context, next, tls);
+            var server = tls.CreateServer(listenOptions.Protocols);
+            endpoint.Server = server;
+            return context => RecordPeer(context, next, server, tls);
         });
         return listenOptions;
     }
@@ -79,13 +80,14 @@ public static class SpiffeListenOptionsExtensions
     }
 
     /// <summary>
-    /// Runs after the handshake, whose validation callback verified the peer and recorded it with the stream. A
-    /// connection without that record (no SPIFFE verification happened, whatever the reason) is closed unserved.
+    /// Runs after the handshake, before any request: the peer the validation callback verified, or, when the runtime
+    /// ran none (a resumed session may skip it), the peer verified now (<see cref="SpiffeTlsServer.Confirm"/>). A
+    /// connection without a verified peer, whatever the reason, is closed unserved.
     /// </summary>
-    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeServerTls tls)
+    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeTlsServer server, SpiffeServerTls tls)
     {
         var stream = context.Features.Get<ISslStreamFeature>()?.SslStream;
-        var verified = VerifiedPeer.Of(stream);
+        var verified = stream is null ? null : server.Confirm(stream);
         if (verified is null)
         {
             context.Abort(new ConnectionAbortedException("no verified SPIFFE peer on an mTLS connection"));

@@ -17,7 +17,7 @@ internal sealed class ClientTlsSnapshot
     /// <summary>Bounds the per-host options cache: a client talks to few hosts, but host names come from callers.</summary>
     private const int MaxCachedOptions = 256;
 
-    private readonly ConcurrentDictionary<(string Host, IReadOnlyList<SslApplicationProtocol> Alpn), SslClientAuthenticationOptions> _options = new();
+    private readonly ConcurrentDictionary<(string Host, IReadOnlyList<SslApplicationProtocol> Alpn, bool Resumable), SslClientAuthenticationOptions> _options = new();
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly X509ChainPolicy _chainPolicy;
     private readonly X509SvidVerifier _verifier;
@@ -51,10 +51,13 @@ internal sealed class ClientTlsSnapshot
     /// <summary>The SVID presented by every handshake made with this snapshot.</summary>
     internal X509Svid Svid { get; }
 
-    /// <summary>The options for a handshake with <paramref name="targetHost"/>, cached per host and ALPN list.</summary>
-    internal SslClientAuthenticationOptions GetOptions(string targetHost, IReadOnlyList<SslApplicationProtocol> alpn)
+    /// <summary>
+    /// The options for a handshake with <paramref name="targetHost"/>, cached per host, ALPN list and whether they allow
+    /// session resumption (only for handshakes that <see cref="Confirm"/> follows).
+    /// </summary>
+    internal SslClientAuthenticationOptions GetOptions(string targetHost, IReadOnlyList<SslApplicationProtocol> alpn, bool resumable)
     {
-        if (_options.TryGetValue((targetHost, alpn), out var cached))
+        if (_options.TryGetValue((targetHost, alpn, resumable), out var cached))
         {
             return cached;
         }
@@ -64,12 +67,20 @@ internal sealed class ClientTlsSnapshot
             TargetHost = targetHost,
             ApplicationProtocols = alpn.Count == 0 ? null : [.. alpn],
         };
-        Configure(options);
-        return _options.Count < MaxCachedOptions ? _options.GetOrAdd((targetHost, alpn), options) : options;
+        Configure(options, resumable);
+        return _options.Count < MaxCachedOptions ? _options.GetOrAdd((targetHost, alpn, resumable), options) : options;
     }
 
+    /// <summary>
+    /// The verified server of a completed handshake on this snapshot's options: recorded by the validation callback,
+    /// or, when the runtime ran none (runtime#133174 would skip it for resumed sessions), verified here from the
+    /// server's leaf. Null (and the reason recorded with the stream) when it does not verify.
+    /// </summary>
+    internal VerifiedPeer? Confirm(SslStream stream) =>
+        VerifiedPeer.Of(stream) ?? (_validate(stream, stream.RemoteCertificate, null, SslPolicyErrors.None) ? VerifiedPeer.Of(stream) : null);
+
     /// <summary>Sets this snapshot's SVID and server verification on <paramref name="options"/>.</summary>
-    internal void Configure(SslClientAuthenticationOptions options)
+    internal void Configure(SslClientAuthenticationOptions options, bool resumable)
     {
         options.ClientCertificateContext = _certificateContext;
         options.ClientCertificates = null;
@@ -78,9 +89,11 @@ internal sealed class ClientTlsSnapshot
         options.CertificateChainPolicy = _chainPolicy;
         options.CertificateRevocationCheckMode = X509RevocationMode.NoCheck;
 
-        // A resumed session re-presents neither side's certificate: the server would keep seeing the SVID of an
-        // earlier connection after a rotation, and the server's chain would not be checked against the current
-        // bundle. .NET 10 also misreports mutual authentication on resumed TLS 1.3 sessions (runtime#123238).
-        options.AllowTlsResume = false;
+        // Resumption is safe only where Confirm follows the handshake (the runtime may skip the validation callback on
+        // a resumed session, runtime#133174); options handed to other code never resume. A rotated SVID never resumes
+        // an older session: .NET keys client sessions by the client certificate too (runtime#102656). On a resumed TLS
+        // 1.3 session .NET 10 reports LocalCertificate null and IsMutuallyAuthenticated false (runtime#123238): nothing
+        // here reads either.
+        options.AllowTlsResume = resumable;
     }
 }

@@ -49,25 +49,28 @@ public sealed class SpiffeTlsClient
     /// The options for a client handshake with <paramref name="targetHost"/> (the SNI name; it is not checked, the
     /// server's SPIFFE ID is) using the current SVID and bundles, for an <see cref="SslStream"/> you or a library run
     /// (read the peer afterwards with <see cref="SslStreamSpiffeExtensions.GetSpiffePeerId"/>). Shared by every
-    /// handshake with that host in this snapshot: do not modify it. Call this per connection to follow rotations.
+    /// handshake with that host in this snapshot: do not modify it. Call this per connection to follow rotations. These
+    /// options never resume a TLS session, because only this library's own handshakes re-check a resumed peer (a
+    /// runtime may skip the validation callback then); <see cref="AuthenticateAsync(Stream, string, CancellationToken)"/> does resume.
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     public SslClientAuthenticationOptions GetAuthenticationOptions(string targetHost)
     {
         ArgumentNullException.ThrowIfNull(targetHost);
-        return GetSnapshot().GetOptions(targetHost, _options.ApplicationProtocols);
+        return GetSnapshot().GetOptions(targetHost, _options.ApplicationProtocols, resumable: false);
     }
 
     /// <summary>
     /// Sets the SPIFFE parts (our SVID, the server's verification) on options a library created and hands over for
     /// one connection, keeping its target host and ALPN protocols. For libraries with such a hook, e.g. Npgsql's
-    /// <c>UseSslClientAuthenticationOptionsCallback</c>.
+    /// <c>UseSslClientAuthenticationOptionsCallback</c>. Session resumption is turned off on them, as for
+    /// <see cref="GetAuthenticationOptions"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     public void ConfigureAuthenticationOptions(SslClientAuthenticationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        GetSnapshot().Configure(options);
+        GetSnapshot().Configure(options, resumable: false);
     }
 
     /// <summary>
@@ -137,12 +140,13 @@ public sealed class SpiffeTlsClient
 
         long started = Stopwatch.GetTimestamp();
         using var activity = ClientTlsTelemetry.StartHandshake(targetHost, port);
-        var options = snapshot.GetOptions(targetHost, alpn);
+        var options = snapshot.GetOptions(targetHost, alpn, resumable: true);
         try
         {
             var connection = await TlsHandshake.RunAsync(
                 new SslStream(transport, leaveInnerStreamOpen: false),
                 (stream, token) => stream.AuthenticateAsClientAsync(options, token),
+                snapshot.Confirm,
                 _rule,
                 _options,
                 cancellationToken).ConfigureAwait(false);

@@ -70,17 +70,23 @@ public sealed partial class SpiffeTlsServer : IDisposable
     /// <summary>The SVID the next handshake presents, or null while the source has none.</summary>
     public X509Svid? Svid => Volatile.Read(ref _current)?.Svid;
 
-    /// <summary>The options for the next handshake, or null while no usable SVID is available.</summary>
+    /// <summary>
+    /// The options for the next handshake run by this library (Kestrel's endpoints, <see cref="AuthenticateAsync"/>),
+    /// which allow session resumption because <see cref="Confirm"/> follows every handshake; null while no usable SVID is
+    /// available.
+    /// </summary>
     internal SslServerAuthenticationOptions? Current => Volatile.Read(ref _current)?.Options;
 
     /// <summary>
     /// The options for a server handshake with the current SVID and bundles, for an <see cref="SslStream"/> you run
     /// yourself (read the peer afterwards with <see cref="SslStreamSpiffeExtensions.GetSpiffePeerId"/>). The object is
-    /// shared by every handshake of this snapshot: do not modify it. Call this per handshake to follow rotations.
+    /// shared by every handshake of this snapshot: do not modify it. Call this per handshake to follow rotations. These
+    /// options never resume a TLS session, because only this library's own handshakes re-check a resumed peer (a
+    /// runtime may skip the validation callback then); <see cref="AuthenticateAsync"/> does resume.
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     public SslServerAuthenticationOptions GetAuthenticationOptions() =>
-        Current ?? throw new InvalidOperationException("the X.509 source has no SVID to serve (none received yet, withdrawn, or none fits the SVID hint or trust domain)");
+        Volatile.Read(ref _current)?.ExternalOptions ?? throw new InvalidOperationException("the X.509 source has no SVID to serve (none received yet, withdrawn, or none fits the SVID hint or trust domain)");
 
     /// <summary>
     /// Runs the server handshake over <paramref name="transport"/>, which the result then owns; on failure the
@@ -104,6 +110,7 @@ public sealed partial class SpiffeTlsServer : IDisposable
         return await TlsHandshake.RunAsync(
             stream,
             (s, token) => s.AuthenticateAsServerAsync(entry.Options, token),
+            Confirm,
             entry.Admits,
             _options,
             cancellationToken).ConfigureAwait(false);
@@ -111,6 +118,23 @@ public sealed partial class SpiffeTlsServer : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _subscription.Dispose();
+
+    /// <summary>
+    /// The verified peer of a completed handshake on <see cref="Current"/>'s options. The validation callback normally
+    /// recorded it; when the runtime ran none (runtime#133174 would skip it for resumed sessions), the peer's leaf is
+    /// verified here against the current bundles and authorizer, with the intermediates of its earlier full handshake.
+    /// Null (and the reason recorded with the stream) when it does not verify.
+    /// </summary>
+    internal VerifiedPeer? Confirm(SslStream stream)
+    {
+        if (VerifiedPeer.Of(stream) is { } peer)
+        {
+            return peer;
+        }
+
+        var entry = Volatile.Read(ref _current);
+        return entry is not null && entry.Validate(stream, stream.RemoteCertificate, null, SslPolicyErrors.None) ? VerifiedPeer.Of(stream) : null;
+    }
 
     private void Rebuild()
     {
@@ -142,21 +166,26 @@ public sealed partial class SpiffeTlsServer : IDisposable
         var authorizer = _settings.Authorizer ?? Authorizer.MemberOf(_settings.TrustDomain ?? svid.Id.TrustDomain);
         var chainPolicy = PeerChainPolicy.Create(context.Bundles);
 
-        var options = new SslServerAuthenticationOptions
+        RemoteCertificateValidationCallback validate = (sender, certificate, chain, _) => Validate(sender, context.Bundles, verifier, authorizer, certificate, chain);
+        var certificateContext = TlsCertificateContext.Create(svid);
+        return new Entry(Options(resumable: true), Options(resumable: false), validate, svid, authorizer.ToString());
+
+        SslServerAuthenticationOptions Options(bool resumable) => new()
         {
-            ServerCertificateContext = TlsCertificateContext.Create(svid),
+            ServerCertificateContext = certificateContext,
             ClientCertificateRequired = true,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = chainPolicy,
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
             ApplicationProtocols = _applicationProtocols,
             AllowRenegotiation = false,
-            // runtime#123238: a resumed TLS 1.3 session reports no client certificate, and resumption would skip
-            // peer re-validation after a bundle drops a CA. Every connection runs the full handshake.
-            AllowTlsResume = false,
-            RemoteCertificateValidationCallback = (sender, certificate, chain, _) => Validate(sender, context.Bundles, verifier, authorizer, certificate, chain),
+
+            // Resumption is safe only where Confirm follows the handshake: the runtime may skip the validation callback
+            // on a resumed session (runtime#133174), and a stream run by someone else is never confirmed. Resumed
+            // sessions end with our SVID: a new certificate context means new session ticket keys.
+            AllowTlsResume = resumable,
+            RemoteCertificateValidationCallback = validate,
         };
-        return new Entry(options, svid, authorizer.ToString());
     }
 
     private bool Validate(object? sender, X509BundleSet bundles, X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
@@ -203,5 +232,10 @@ public sealed partial class SpiffeTlsServer : IDisposable
     [LoggerMessage(4, LogLevel.Information, "Serving X509-SVID {SpiffeId} (expires {NotAfter:u}); handshake admits peers: {Authorizer}", EventName = "ServerServingSvid")]
     private static partial void LogServing(ILogger logger, string spiffeId, DateTimeOffset notAfter, string authorizer);
 
-    private sealed record Entry(SslServerAuthenticationOptions Options, X509Svid Svid, string Admits);
+    private sealed record Entry(
+        SslServerAuthenticationOptions Options,
+        SslServerAuthenticationOptions ExternalOptions,
+        RemoteCertificateValidationCallback Validate,
+        X509Svid Svid,
+        string Admits);
 }

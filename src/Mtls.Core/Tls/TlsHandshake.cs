@@ -13,6 +13,7 @@ internal static class TlsHandshake
     internal static async Task<SpiffeTlsConnection> RunAsync(
         SslStream stream,
         Func<SslStream, CancellationToken, Task> authenticate,
+        Func<SslStream, VerifiedPeer?> confirm,
         string rule,
         SpiffeTlsOptions options,
         CancellationToken cancellationToken)
@@ -23,8 +24,9 @@ internal static class TlsHandshake
         {
             await authenticate(stream, linked.Token).ConfigureAwait(false);
 
-            // A handshake that completed without our callback accepting a peer (whatever the runtime did) is refused.
-            var peer = VerifiedPeer.Of(stream)
+            // Whatever the runtime did (a resumed session may skip the validation callback), the peer is verified here
+            // before the connection is handed out, or refused.
+            var peer = confirm(stream)
                 ?? throw new AuthenticationException("the TLS handshake completed without a verified SPIFFE peer");
             return new SpiffeTlsConnection(stream, peer.Id);
         }

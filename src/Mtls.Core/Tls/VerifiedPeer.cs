@@ -18,29 +18,36 @@ internal sealed class VerifiedPeer
 
     private readonly byte[][] _chain;
 
-    private VerifiedPeer(SpiffeId id, DateTimeOffset notAfter, byte[][] chain, X509Bundle? bundle)
+    private VerifiedPeer(SpiffeId id, DateTimeOffset notAfter, byte[][] chain, X509Bundle? bundle, bool chainFromMemory)
     {
         Id = id;
         NotAfter = notAfter;
         _chain = chain;
         Bundle = bundle;
+        ChainFromMemory = chainFromMemory;
     }
 
     /// <summary>The verified SPIFFE ID.</summary>
     internal SpiffeId Id { get; }
 
-    /// <summary>The earliest expiry of the certificates the peer sent: after it, the peer's SVID is not valid.</summary>
+    /// <summary>The earliest expiry of the peer's chain: after it, the peer's SVID is not valid.</summary>
     internal DateTimeOffset NotAfter { get; }
 
     /// <summary>The bundle of the peer's trust domain that the handshake verified it against.</summary>
     internal X509Bundle? Bundle { get; }
 
+    /// <summary>
+    /// The peer sent its leaf alone and its intermediates came from an earlier full handshake: a resumed session (or
+    /// a peer that stopped sending intermediates we had seen), verified all the same.
+    /// </summary>
+    internal bool ChainFromMemory { get; }
+
     /// <summary>The verified peer of <paramref name="stream"/>'s handshake, or null when no SPIFFE handshake verified one.</summary>
     internal static VerifiedPeer? Of(SslStream? stream) =>
         stream is not null && Peers.TryGetValue(stream, out var peer) ? peer : null;
 
-    /// <summary>Remembers a peer the validation callback of <paramref name="sender"/> accepted.</summary>
-    internal static void Record(object? sender, SpiffeId id, X509Certificate2 leaf, X509Chain? chain, X509Bundle? bundle)
+    /// <summary>Remembers a peer the validation of <paramref name="sender"/> accepted, with the chain it was verified with.</summary>
+    internal static void Record(object? sender, SpiffeId id, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates, X509Bundle? bundle, bool chainFromMemory)
     {
         if (sender is not SslStream stream)
         {
@@ -48,25 +55,20 @@ internal sealed class VerifiedPeer
         }
 
         // Copies of the raw certificates: SslStream disposes its chain after the callback.
-        var sent = chain?.ChainPolicy.ExtraStore;
-        var raw = new List<byte[]>(1 + (sent?.Count ?? 0)) { leaf.RawData };
+        var raw = new byte[1 + intermediates.Count][];
+        raw[0] = leaf.RawData;
         var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
-        foreach (var certificate in sent ?? [])
+        for (int i = 0; i < intermediates.Count; i++)
         {
-            if (certificate.RawDataMemory.Span.SequenceEqual(leaf.RawDataMemory.Span))
-            {
-                continue;
-            }
-
-            raw.Add(certificate.RawData);
-            var expiry = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+            raw[i + 1] = intermediates[i].RawData;
+            var expiry = new DateTimeOffset(intermediates[i].NotAfter.ToUniversalTime());
             if (expiry < notAfter)
             {
                 notAfter = expiry;
             }
         }
 
-        Peers.AddOrUpdate(stream, new VerifiedPeer(id, notAfter, [.. raw], bundle));
+        Peers.AddOrUpdate(stream, new VerifiedPeer(id, notAfter, raw, bundle, chainFromMemory));
     }
 
     /// <summary>

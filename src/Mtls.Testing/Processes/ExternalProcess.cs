@@ -78,6 +78,13 @@ public sealed class ExternalProcess : IDisposable
         return done.Task.WaitAsync(timeout);
     }
 
+    /// <summary>Writes <paramref name="line"/> to the process's standard input.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+        await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Kills the process (and its children) if it still runs.</summary>
     public void Dispose()
     {
