@@ -21,7 +21,7 @@ public sealed class ServerOptionsSelectionTests : IDisposable
         var server = tls.CreateServer(HttpProtocols.Http1AndHttp2);
         var endpoint = new SpiffeListenOptionsExtensions.EndpointState { Server = server };
         var options = await endpoint.SelectOptions();
-        Assert.Same(server.GetAuthenticationOptions(), options);
+        Assert.Same(server.Current, options);
         Assert.Equal(TestPki.ServerId, server.Svid!.Id.ToString());
 
         // The selection completes synchronously, so every await below continues on this thread.

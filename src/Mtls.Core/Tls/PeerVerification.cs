@@ -63,14 +63,14 @@ internal static class PeerVerification
                 // The message may quote the unverified certificate (subject, URI): escaped and capped before it can
                 // reach a log or an exception a caller logs.
                 failure = new PeerVerificationFailure(SpiffePeerRefusal.InvalidSvid, LogText.Sanitize(error!.Message), error.Rule);
-                RefusedPeer.Record(sender, failure, null);
+                RefusedPeer.Record(sender, failure, null, recalled is not null);
                 return false;
             }
 
             if (!authorizer.IsAuthorized(id!))
             {
                 failure = new PeerVerificationFailure(SpiffePeerRefusal.Unauthorized, $"peer '{id}' is not authorized: rule '{authorizer}'", null);
-                RefusedPeer.Record(sender, failure, id);
+                RefusedPeer.Record(sender, failure, id, recalled is not null);
                 return false;
             }
 

@@ -9,17 +9,17 @@ namespace Mtls.Tls;
 /// sender) so that whoever runs the handshake can turn SslStream's generic failure into a typed
 /// <see cref="SpiffePeerRefusedException"/>. Keyed by stream, because one options object serves every handshake.
 /// </summary>
-internal sealed record RefusedPeer(PeerVerificationFailure Failure, SpiffeId? Id)
+internal sealed record RefusedPeer(PeerVerificationFailure Failure, SpiffeId? Id, bool ChainFromMemory)
 {
     private static readonly ConditionalWeakTable<SslStream, RefusedPeer> Refusals = [];
 
     internal static RefusedPeer? Of(SslStream stream) => Refusals.TryGetValue(stream, out var refused) ? refused : null;
 
-    internal static void Record(object? sender, PeerVerificationFailure failure, SpiffeId? id)
+    internal static void Record(object? sender, PeerVerificationFailure failure, SpiffeId? id, bool chainFromMemory = false)
     {
         if (sender is SslStream stream)
         {
-            Refusals.AddOrUpdate(stream, new RefusedPeer(failure, id));
+            Refusals.AddOrUpdate(stream, new RefusedPeer(failure, id, chainFromMemory));
         }
     }
 }

@@ -11,12 +11,13 @@ namespace Mtls.Tls;
 /// </summary>
 public sealed class SpiffePeerRefusedException : AuthenticationException
 {
-    internal SpiffePeerRefusedException(PeerVerificationFailure failure, SpiffeId? peerId, string rule, Exception? innerException)
-        : base(failure.Message, innerException)
+    internal SpiffePeerRefusedException(RefusedPeer refused, string rule, Exception? innerException)
+        : base(refused.Failure.Message, innerException)
     {
-        Failure = failure;
-        PeerId = peerId;
+        Failure = refused.Failure;
+        PeerId = refused.Id;
         Rule = rule;
+        ChainFromMemory = refused.ChainFromMemory;
     }
 
     /// <summary>Why the peer was refused.</summary>
@@ -32,4 +33,7 @@ public sealed class SpiffePeerRefusedException : AuthenticationException
     public X509SvidRule? SvidRule => Failure.Rule;
 
     internal PeerVerificationFailure Failure { get; }
+
+    /// <summary>The peer sent its leaf alone (a resumed session) and was checked with the chain of its earlier handshake.</summary>
+    internal bool ChainFromMemory { get; }
 }

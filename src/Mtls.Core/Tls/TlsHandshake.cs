@@ -33,7 +33,7 @@ internal static class TlsHandshake
         catch (AuthenticationException e) when (RefusedPeer.Of(stream) is { } refused)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            throw new SpiffePeerRefusedException(refused.Failure, refused.Id, rule, e);
+            throw new SpiffePeerRefusedException(refused, rule, e);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
