@@ -16,9 +16,11 @@ public static class MtlsInstrumentationExtensions
 {
     /// <summary>
     /// The meters whose request metrics Mtls adds verified identities to: ASP.NET Core's
-    /// <c>http.server.request.duration</c> (HTTP and gRPC) and HttpClient's <c>http.client.request.duration</c>.
+    /// <c>http.server.request.duration</c> (HTTP and gRPC) and HttpClient's <c>http.client.request.duration</c>; and
+    /// Kestrel's, whose <c>kestrel.tls_handshake.duration</c> counts handshakes that failed before a certificate was
+    /// checked (timeouts, protocol errors), which Mtls never sees.
     /// </summary>
-    private static readonly string[] RequestMeters = ["Microsoft.AspNetCore.Hosting", "System.Net.Http"];
+    private static readonly string[] RequestMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http"];
 
     /// <summary>The activity sources of the request spans that carry the same identities.</summary>
     private static readonly string[] RequestSources = ["Microsoft.AspNetCore", "System.Net.Http"];
