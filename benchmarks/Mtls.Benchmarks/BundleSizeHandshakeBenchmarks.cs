@@ -1,12 +1,6 @@
-using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
-using Mtls.Authorization;
 using Mtls.Bundles;
 using Mtls.Identity;
-using Mtls.Sources;
 using Mtls.Testing.Certificates;
 using Mtls.Tls;
 using Mtls.X509;
@@ -24,12 +18,7 @@ namespace Mtls.Benchmarks;
 public class BundleSizeHandshakeBenchmarks
 {
     private TestCertificateAuthority _ca = null!;
-    private InMemoryX509Source _serverSource = null!;
-    private InMemoryX509Source _clientSource = null!;
-    private SpiffeTlsServer _server = null!;
-    private SpiffeTlsClient _client = null!;
-    private TcpListener _listener = null!;
-    private IPEndPoint _endPoint = null!;
+    private LoopbackTlsPair _pair = null!;
     private X509SvidVerifier _verifier = null!;
     private System.Security.Cryptography.X509Certificates.X509Certificate2 _leaf = null!;
     private System.Security.Cryptography.X509Certificates.X509Certificate2Collection _intermediates = null!;
@@ -49,13 +38,7 @@ public class BundleSizeHandshakeBenchmarks
         }
 
         var bundles = new X509BundleSet([bundle]);
-        _serverSource = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/server"), bundles);
-        _clientSource = new InMemoryX509Source(_ca.IssueSvid("spiffe://example.org/client"), bundles);
-        _server = new SpiffeTlsServer(_serverSource, Authorizer.MemberOf("example.org"));
-        _client = new SpiffeTlsClient(_clientSource, Authorizer.MemberOf("example.org"));
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        _endPoint = (IPEndPoint)_listener.LocalEndpoint;
+        _pair = new LoopbackTlsPair(_ca, bundles);
 
         var issued = _ca.Issue("spiffe://example.org/peer");
         _leaf = issued.LoadLeaf();
@@ -66,24 +49,12 @@ public class BundleSizeHandshakeBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _listener.Stop();
-        _server.Dispose();
-        _serverSource.Dispose();
-        _clientSource.Dispose();
+        _pair.Dispose();
         _ca.Dispose();
     }
 
     [Benchmark(Description = "mTLS handshake over loopback")]
-    public async Task Handshake()
-    {
-        using var clientSocket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        var accept = _listener.AcceptSocketAsync();
-        await clientSocket.ConnectAsync(_endPoint);
-        using var serverSocket = await accept;
-        var serverHandshake = _server.AuthenticateAsync(new NetworkStream(serverSocket, ownsSocket: false));
-        await using var client = await _client.AuthenticateAsync(new NetworkStream(clientSocket, ownsSocket: false), "example.org");
-        await using var server = await serverHandshake;
-    }
+    public Task Handshake() => _pair.HandshakeAsync();
 
     [Benchmark(Description = "X509SvidVerifier.Verify")]
     public SpiffeId Verify() => _verifier.Verify(_leaf, _intermediates);

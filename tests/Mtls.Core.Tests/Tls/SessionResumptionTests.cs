@@ -192,7 +192,7 @@ public sealed class SessionResumptionTests : IDisposable
     /// <summary>One connection through both sides' AuthenticateAsync with a byte each way (TLS 1.3 tickets arrive after the handshake).</summary>
     private async Task<VerifiedPeer> ConnectAsync(SpiffeTlsServer server, Action<SpiffeTlsConnection>? onClient = null, Action<SslStream>? onServer = null)
     {
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         var serverSide = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
         var clientSide = _client.AuthenticateAsync(new NetworkStream(clientEnd, ownsSocket: true), "server");
         SpiffeTlsConnection inbound;
@@ -238,22 +238,12 @@ public sealed class SessionResumptionTests : IDisposable
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             RemoteCertificateValidationCallback = static (_, certificate, _, _) => certificate is not null,
         };
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         var serverStream = new SslStream(new NetworkStream(serverEnd, ownsSocket: true));
         var client = new SpiffeTlsClient(clientSource, Authorizer.Id(ServerId));
         var clientSide = client.AuthenticateAsync(new NetworkStream(clientEnd, ownsSocket: true), "server");
         await serverStream.AuthenticateAsServerAsync(skipping).WaitAsync(Timeout);
         await (await clientSide.WaitAsync(Timeout)).DisposeAsync();
         return serverStream;
-    }
-
-    private static async Task<(Socket Server, Socket Client)> SocketPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (await listener.AcceptAsync(), client);
     }
 }

@@ -161,7 +161,7 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var server = new SpiffeTlsServer(_serverSource, Authorizer.Id(ClientId), new SpiffeTlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), TimeProvider = time });
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         using var silentClient = clientEnd;
 
         var handshake = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
@@ -175,7 +175,7 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
     [Fact]
     public async Task Cancelled_handshake_throws_and_closes_the_transport()
     {
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         using var silentClient = clientEnd;
         using var cancel = new CancellationTokenSource();
 
@@ -192,7 +192,7 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
         using var empty = new InMemoryX509Source(null, Bundles(_ca));
         using var server = new SpiffeTlsServer(empty, Authorizer.Any());
         var client = new SpiffeTlsClient(empty, Authorizer.Any());
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         using var other = clientEnd;
 
         var serverError = await Assert.ThrowsAsync<AuthenticationException>(() => server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true)));
@@ -289,20 +289,10 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
         return socket;
     }
 
-    private static async Task<(Socket Server, Socket Client)> SocketPairAsync()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await client.ConnectAsync(listener.LocalEndPoint!);
-        return (await listener.AcceptAsync(), client);
-    }
-
     /// <summary>The server's verdict on <paramref name="client"/>, from a handshake run directly (not through the listener).</summary>
     private async Task<SpiffePeerRefusedException> ServerRefusalAsync(SpiffeTlsClient client)
     {
-        var (serverEnd, clientEnd) = await SocketPairAsync();
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
         var serverSide = _server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
         var clientSide = client.AuthenticateAsync(new NetworkStream(clientEnd, ownsSocket: true), "server");
         var refused = await Assert.ThrowsAsync<SpiffePeerRefusedException>(() => serverSide.WaitAsync(Timeout));
