@@ -41,13 +41,27 @@ internal sealed class LoopbackTlsPair : IDisposable
         return (await accept, client);
     }
 
-    /// <summary>One handshake through both sides' <c>AuthenticateAsync</c>; the connections are closed after it.</summary>
+    /// <summary>
+    /// One handshake through both sides' <c>AuthenticateAsync</c> and a byte each way, as the first request of a
+    /// connection would (TLS 1.3 session tickets reach the client with the server's first data); then both close.
+    /// </summary>
     internal async Task HandshakeAsync()
     {
         var (serverSocket, clientSocket) = await ConnectAsync();
         var serverHandshake = Server.AuthenticateAsync(new NetworkStream(serverSocket, ownsSocket: true));
         await using var client = await Client.AuthenticateAsync(new NetworkStream(clientSocket, ownsSocket: true), "example.org");
         await using var server = await serverHandshake;
+        await RoundTripAsync(client.Stream, server.Stream);
+    }
+
+    /// <summary>A byte from the client to the server and back.</summary>
+    internal static async Task RoundTripAsync(Stream client, Stream server)
+    {
+        var buffer = new byte[1];
+        await client.WriteAsync(buffer);
+        await server.ReadExactlyAsync(buffer);
+        await server.WriteAsync(buffer);
+        await client.ReadExactlyAsync(buffer);
     }
 
     public void Dispose()

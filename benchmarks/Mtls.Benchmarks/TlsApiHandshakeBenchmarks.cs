@@ -44,6 +44,7 @@ public class TlsApiHandshakeBenchmarks
         var serverHandshake = serverStream.AuthenticateAsServerAsync(_pair.Server.GetAuthenticationOptions());
         await clientStream.AuthenticateAsClientAsync(_pair.Client.GetAuthenticationOptions("example.org"));
         await serverHandshake;
+        await LoopbackTlsPair.RoundTripAsync(clientStream, serverStream);
     }
 
     [Benchmark(Description = "public API AuthenticateAsync on both sides")]

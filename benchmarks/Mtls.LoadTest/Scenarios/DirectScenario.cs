@@ -19,7 +19,7 @@ internal sealed class DirectScenario(string name, string serverKind, string cert
     internal override HttpMessageHandler CreateHandler(bool retireConnections) => handler(retireConnections);
 
     internal override Uri Address(bool http2) =>
-        new($"{(tls ? "https" : "http")}://127.0.0.1:{(http2 ? _server!.Http2Port : _server!.Http1Port)}/");
+        new($"{(tls ? "https" : "http")}://localhost:{(http2 ? _server!.Http2Port : _server!.Http1Port)}/");
 
     public override async ValueTask DisposeAsync()
     {

@@ -29,7 +29,7 @@ internal static class ServerApp
     }
 
     private static void Listen(KestrelServerOptions kestrel, string kind, int port, HttpProtocols protocols, string certificateDirectory) =>
-        kestrel.Listen(System.Net.IPAddress.Loopback, port, listen =>
+        kestrel.ListenLocalhost(port, listen =>
         {
             listen.Protocols = protocols;
             switch (kind)
