@@ -32,21 +32,8 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>Everything the server logged so far.</summary>
     public string Log => _process?.Output ?? string.Empty;
 
-    /// <summary>Waits until the server logs <paramref name="text"/> in a line after the first <paramref name="skip"/> characters of <see cref="Log"/>.</summary>
-    public async Task WaitForLogAsync(string text, int skip)
-    {
-        var process = _process ?? throw new InvalidOperationException("the server is not running");
-        int seen = 0;
-        string? line = await process.WaitForLineAsync(
-            l =>
-            {
-                // Lines arrive in order; Output joins them with '\n'.
-                seen += l.Length + 1;
-                return seen > skip && l.Contains(text, StringComparison.Ordinal);
-            },
-            TimeSpan.FromSeconds(15));
-        Assert.True(line is not null, $"the server did not log '{text}':\n{Log}");
-    }
+    /// <summary>Waits until the server logs a line holding <paramref name="text"/> after the first <paramref name="skip"/> characters of <see cref="Log"/>.</summary>
+    public Task WaitForLogAsync(string text, int skip) => ServerLog.WaitForAsync(_process, text, skip);
 
     /// <summary>A connection string for TCP with TLS to this server as <paramref name="user"/>.</summary>
     public string ConnectionString(string user = User) => new NpgsqlConnectionStringBuilder

@@ -34,7 +34,7 @@ public sealed class PostgresTests(PostgresServer server) : IClassFixture<Postgre
 
         var error = await Assert.ThrowsAsync<NpgsqlException>(async () => await dataSource.OpenConnectionAsync());
 
-        var refused = Refusal(error);
+        var refused = Refusals.Find(error);
         Assert.Equal(SpiffePeerRefusal.Unauthorized, refused.Reason);
         Assert.Equal(DataStorePki.ServerId, refused.PeerId?.ToString());
         Assert.Equal(authorizer.ToString(), refused.Rule);
@@ -100,18 +100,5 @@ public sealed class PostgresTests(PostgresServer server) : IClassFixture<Postgre
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         return (reader.GetString(0), reader.GetString(1));
-    }
-
-    private static SpiffePeerRefusedException Refusal(Exception error)
-    {
-        for (var e = error; e is not null; e = e.InnerException)
-        {
-            if (e is SpiffePeerRefusedException refused)
-            {
-                return refused;
-            }
-        }
-
-        throw new Xunit.Sdk.XunitException($"no SpiffePeerRefusedException in the exception chain:\n{error}");
     }
 }
