@@ -7,9 +7,10 @@ using Npgsql;
 namespace Mtls.DataStores.Tests;
 
 /// <summary>
-/// A real PostgreSQL 15 for one test class, in a temporary directory on a free loopback port: <c>ssl = on</c> with the
+/// A real PostgreSQL (Debian's package) for one test class, in a temporary directory on a free loopback port: <c>ssl = on</c> with the
 /// server's SVID (<see cref="SvidFiles"/>), <c>ssl_ca_file</c> = example.org's bundle, and <c>hostssl ... cert</c>
-/// as the only TCP rule, so every TCP client needs a certificate from that bundle whose CN names its database user.
+/// as the only TCP rules, so every TCP client needs a certificate from that bundle whose CN names its database user
+/// (directly, or through the ident map of <see cref="MappedDatabase"/>).
 /// The test's own setup uses the Unix socket in the same directory. Killed and deleted on dispose.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
@@ -18,7 +19,14 @@ public sealed class PostgresServer : IAsyncLifetime
     public const string User = "orders";
     public const string OtherUser = "billing";
 
-    private const string BinDirectory = "/usr/lib/postgresql/15/bin";
+    /// <summary>
+    /// The database whose <c>cert</c> rule goes through the ident map <c>spiffe</c>: a CN <c>NAME.shop.svc</c> (e.g. the
+    /// first DNS name of a SPIRE entry) logs in as the database user NAME.
+    /// </summary>
+    public const string MappedDatabase = "mapped";
+
+    /// <summary>Where Debian's postgresql package puts the server binaries (the newest major version installed).</summary>
+    private static readonly string BinDirectory = FindBinDirectory();
     private const int MaxStartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -36,12 +44,12 @@ public sealed class PostgresServer : IAsyncLifetime
     public Task WaitForLogAsync(string text, int skip) => ServerLog.WaitForAsync(_process, text, skip);
 
     /// <summary>A connection string for TCP with TLS to this server as <paramref name="user"/>.</summary>
-    public string ConnectionString(string user = User) => new NpgsqlConnectionStringBuilder
+    public string ConnectionString(string user = User, string database = "postgres") => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",
         Port = Port,
         Username = user,
-        Database = "postgres",
+        Database = database,
         SslMode = SslMode.Require,
         Timeout = 15,
     }.ConnectionString;
@@ -51,9 +59,13 @@ public sealed class PostgresServer : IAsyncLifetime
         _files = new SvidFiles(Pki.Server, Pki.Ca.CreateBundle());
         string dir = _files.Directory;
         string data = Path.Combine(dir, "data");
-        File.WriteAllText(Path.Combine(dir, "pg_hba.conf"), """
+        File.WriteAllText(Path.Combine(dir, "pg_hba.conf"), $"""
             local all postgres trust
+            hostssl {MappedDatabase} all 127.0.0.1/32 cert map=spiffe
             hostssl all all 127.0.0.1/32 cert
+            """);
+        File.WriteAllText(Path.Combine(dir, "pg_ident.conf"), """
+            spiffe /^([a-z]+)\.shop\.svc$ \1
             """);
 
         // PostgreSQL refuses to run as root, and wants its key owned by the user it runs as.
@@ -77,6 +89,7 @@ public sealed class PostgresServer : IAsyncLifetime
                 "-c", $"port={Port.ToString(CultureInfo.InvariantCulture)}",
                 "-c", $"unix_socket_directories={dir}",
                 "-c", $"hba_file={Path.Combine(dir, "pg_hba.conf")}",
+                "-c", $"ident_file={Path.Combine(dir, "pg_ident.conf")}",
                 "-c", "ssl=on",
                 "-c", $"ssl_cert_file={_files.ChainPath}",
                 "-c", $"ssl_key_file={_files.KeyPath}",
@@ -126,8 +139,22 @@ public sealed class PostgresServer : IAsyncLifetime
         };
         await using var connection = new NpgsqlConnection(admin.ConnectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE ROLE {User} LOGIN; CREATE ROLE {OtherUser} LOGIN;", connection);
-        await command.ExecuteNonQueryAsync();
+        foreach (string statement in (string[])[$"CREATE ROLE {User} LOGIN", $"CREATE ROLE {OtherUser} LOGIN", $"CREATE DATABASE {MappedDatabase}"])
+        {
+            await using var command = new NpgsqlCommand(statement, connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static string FindBinDirectory()
+    {
+        const string Root = "/usr/lib/postgresql";
+        var versions = Directory.Exists(Root)
+            ? Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "bin", "postgres")))
+            : [];
+        string newest = versions.MaxBy(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out int major) ? major : -1)
+            ?? throw new InvalidOperationException($"no PostgreSQL server under {Root}: install Debian's postgresql package (.ci/run does)");
+        return Path.Combine(newest, "bin");
     }
 
     private static string Bin(string tool, bool asRoot) => asRoot ? "runuser" : Path.Combine(BinDirectory, tool);

@@ -86,10 +86,35 @@ public sealed class PostgresTests(PostgresServer server) : IClassFixture<Postgre
         Assert.Contains("certificate authentication failed", error.MessageText, StringComparison.Ordinal);
     }
 
-    private NpgsqlDataSource DataSource(IX509Source source, Authorizer authorizer)
+    [Fact]
+    public async Task An_ident_map_turns_the_svid_cn_into_the_database_user()
+    {
+        var svid = Pki.IssueClient($"{PostgresServer.User}.shop.svc");
+        await using var dataSource = DataSource(Pki.Source(svid), Authorizer.Id(DataStorePki.ServerId), database: PostgresServer.MappedDatabase);
+
+        await using var connection = await dataSource.OpenConnectionAsync();
+
+        Assert.Equal(PostgresServer.User, (await WhoAmIAsync(connection)).User);
+    }
+
+    [Theory]
+    [InlineData("orders.shop.svc", PostgresServer.OtherUser)]
+    [InlineData("orders", PostgresServer.User)]
+    [InlineData("orders.shop.svc.evil", PostgresServer.User)]
+    public async Task An_ident_map_refuses_a_cn_that_does_not_map_to_the_requested_user(string commonName, string user)
+    {
+        var svid = Pki.IssueClient(commonName);
+        await using var dataSource = DataSource(Pki.Source(svid), Authorizer.Id(DataStorePki.ServerId), user, PostgresServer.MappedDatabase);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(async () => await dataSource.OpenConnectionAsync());
+
+        Assert.Equal("28000", error.SqlState);
+    }
+
+    private NpgsqlDataSource DataSource(IX509Source source, Authorizer authorizer, string user = PostgresServer.User, string database = "postgres")
     {
         var spiffe = new SpiffeTlsClient(source, authorizer);
-        var builder = new NpgsqlDataSourceBuilder(server.ConnectionString());
+        var builder = new NpgsqlDataSourceBuilder(server.ConnectionString(user, database));
         builder.UseSslClientAuthenticationOptionsCallback(spiffe.ConfigureAuthenticationOptions);
         return builder.Build();
     }
