@@ -32,6 +32,8 @@ public sealed class PostgresServer : IAsyncLifetime
 
     private SvidFiles? _files;
     private ExternalProcess? _process;
+    private string? _data;
+    private bool _asRoot;
 
     public DataStorePki Pki { get; } = new();
 
@@ -56,9 +58,22 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         _files = new SvidFiles(Pki.Server, Pki.Ca.CreateBundle());
         string dir = _files.Directory;
-        string data = Path.Combine(dir, "data");
+        string data = _data = Path.Combine(dir, "data");
         File.WriteAllText(Path.Combine(dir, "pg_hba.conf"), $"""
             local all postgres trust
             hostssl {MappedDatabase} all 127.0.0.1/32 cert map=spiffe
@@ -69,7 +84,7 @@ public sealed class PostgresServer : IAsyncLifetime
             """);
 
         // PostgreSQL refuses to run as root, and wants its key owned by the user it runs as.
-        bool asRoot = Environment.UserName == "root";
+        bool asRoot = _asRoot = Environment.UserName == "root";
         if (asRoot)
         {
             await RunAsync("chown", ["-R", "postgres:postgres", dir]);
@@ -98,17 +113,17 @@ public sealed class PostgresServer : IAsyncLifetime
                 "-c", "logging_collector=off",
                 "-c", "log_connections=on",
             ];
-            var process = ExternalProcess.Start(Bin("postgres", asRoot), [.. Args(asRoot, "postgres"), .. settings], dir);
+            var process = _process = ExternalProcess.Start(Bin("postgres", asRoot), [.. Args(asRoot, "postgres"), .. settings], dir);
             string? ready = await process.WaitForLineAsync(line => line.Contains("ready to accept connections", StringComparison.Ordinal), StartTimeout);
             if (ready is not null)
             {
-                _process = process;
                 await SetUpAsync(dir);
                 return;
             }
 
             output = process.Output;
             process.Dispose();
+            _process = null;
             if (!output.Contains("could not bind", StringComparison.Ordinal))
             {
                 break;
@@ -118,12 +133,26 @@ public sealed class PostgresServer : IAsyncLifetime
         throw new InvalidOperationException($"postgres did not start:\n{output}");
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        if (_process is not null && _data is not null)
+        {
+            // A fast shutdown rather than a kill: a killed postmaster leaves its System V shared memory segment behind.
+            try
+            {
+                await RunAsync(Bin("pg_ctl", _asRoot), [.. Args(_asRoot, "pg_ctl"), "stop", "-D", _data, "-m", "fast", "-w", "-t", "15"]);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already stopped or refusing to: the kill below ends it.
+            }
+        }
+
         _process?.Dispose();
+        _process = null;
         _files?.Dispose();
+        _files = null;
         Pki.Dispose();
-        return Task.CompletedTask;
     }
 
     private async Task SetUpAsync(string socketDirectory)
@@ -157,7 +186,8 @@ public sealed class PostgresServer : IAsyncLifetime
         return Path.Combine(newest, "bin");
     }
 
-    private static string Bin(string tool, bool asRoot) => asRoot ? "runuser" : Path.Combine(BinDirectory, tool);
+    private static string Bin(string tool, bool asRoot) =>
+        !asRoot ? Path.Combine(BinDirectory, tool) : File.Exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser";
 
     private static string[] Args(bool asRoot, string tool) => asRoot ? ["-u", "postgres", "--", Path.Combine(BinDirectory, tool)] : [];
 

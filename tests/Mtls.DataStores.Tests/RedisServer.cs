@@ -37,6 +37,19 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
         var next = NextCa.CreateBundle();
         var both = Pki.Ca.CreateBundle().WithAuthority(next.Authorities[0]);
         _files = new SvidFiles(Pki.Server, both);
@@ -61,16 +74,16 @@ public sealed class RedisServer : IAsyncLifetime
                 "--appendonly", "no",
                 "--loglevel", "verbose",
             ];
-            var process = ExternalProcess.Start("redis-server", arguments, _files.Directory);
+            var process = _process = ExternalProcess.Start("redis-server", arguments, _files.Directory);
             string? ready = await process.WaitForLineAsync(line => line.Contains("Ready to accept connections", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
             if (ready is not null)
             {
-                _process = process;
                 return;
             }
 
             output = process.Output;
             process.Dispose();
+            _process = null;
             if (!output.Contains("Address already in use", StringComparison.Ordinal))
             {
                 break;
@@ -86,7 +99,9 @@ public sealed class RedisServer : IAsyncLifetime
     public Task DisposeAsync()
     {
         _process?.Dispose();
+        _process = null;
         _files?.Dispose();
+        _files = null;
         NextCa.Dispose();
         Pki.Dispose();
         return Task.CompletedTask;
