@@ -11,7 +11,7 @@ namespace Mtls.DataStores.Tests;
 /// server's SVID (<see cref="SvidFiles"/>), <c>ssl_ca_file</c> = example.org's bundle, and <c>hostssl ... cert</c>
 /// as the only TCP rules, so every TCP client needs a certificate from that bundle whose CN names its database user
 /// (directly, or through the ident map of <see cref="MappedDatabase"/>).
-/// The test's own setup uses the Unix socket in the same directory. Killed and deleted on dispose.
+/// The test's own setup uses the Unix socket in the same directory. Stopped and deleted on dispose.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
@@ -25,9 +25,10 @@ public sealed class PostgresServer : IAsyncLifetime
     /// </summary>
     public const string MappedDatabase = "mapped";
 
+    private const int MaxStartAttempts = 3;
+
     /// <summary>Where Debian's postgresql package puts the server binaries (the newest major version installed).</summary>
     private static readonly string BinDirectory = FindBinDirectory();
-    private const int MaxStartAttempts = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private SvidFiles? _files;
