@@ -42,7 +42,14 @@ internal sealed class ClientTlsSnapshot
                 ClientTlsTelemetry.RecordAuthorization(id, ok, rule);
             }
 
-            return ok ? null : new SpiffePeerRefusedException(failure!, id, rule, innerException: null);
+            if (ok)
+            {
+                return null;
+            }
+
+            // What PeerVerification recorded with the stream (it knows whether the chain came from memory).
+            var refused = (sender is SslStream stream ? RefusedPeer.Of(stream) : null) ?? new RefusedPeer(failure!, id, ChainFromMemory: false);
+            return new SpiffePeerRefusedException(refused, rule, innerException: null);
         };
 
         // The callback throws its refusal rather than returning false: SslStream hands the callback's exception to
