@@ -39,6 +39,7 @@ internal static class Runner
         {
             "Sidecar-to-sidecar connections are pooled (nginx upstream keepalive), as meshes do; in new-connection modes only the client-to-egress hop is new per request.",
             "nginx speaks HTTP/1.1 to its upstreams, so in the HTTP/2 modes only the client-to-egress hop is HTTP/2 (h2c).",
+            $"'{ScenarioNames.RawFullHandshakes}' and '{ScenarioNames.MtlsRulesFullHandshakes}': the same servers started with DOTNET_SYSTEM_NET_SECURITY_DISABLETLSRESUME=1, so every new connection is a full handshake; the other TLS scenarios resume sessions (the clients offer them).",
             $"{ScenarioNames.Raw}: static certificates, RequireCertificate, a custom-root chain policy; no SPIFFE logic, no authentication or authorization services.",
             $"{ScenarioNames.MtlsRules}: AddSpiffeX509Source (files) + AddSpiffeMtls with the handshake authorizer admitting only the client's ID and two rules from configuration (a DENY for batch writes, an ALLOW for the client's GETs); default per-request connection checks (peer expiry, bundle change, maximum connection age).",
             $"{ScenarioNames.MtlsKestrel}: the same rules and connection checks through AddSpiffeX509Source + AddSpiffeKestrel only, without AddAuthentication().AddSpiffe() and AddAuthorization(), so ASP.NET Core's authentication and authorization middleware are not in the pipeline: it isolates what the connection checks and the rule set cost.",
@@ -55,6 +56,8 @@ internal static class Runner
             (ServerKinds.Raw, () => new DirectScenario(ScenarioNames.Raw, ServerKinds.Raw, files.ServerDirectory, tls: true, rawClient)),
             (ServerKinds.MtlsKestrel, () => new DirectScenario(ScenarioNames.MtlsKestrel, ServerKinds.MtlsKestrel, files.ServerDirectory, tls: true, rawClient)),
             (ServerKinds.MtlsRules, () => new DirectScenario(ScenarioNames.MtlsRules, ServerKinds.MtlsRules, files.ServerDirectory, tls: true, rawClient)),
+            ("raw-full", () => new DirectScenario(ScenarioNames.RawFullHandshakes, ServerKinds.Raw, files.ServerDirectory, tls: true, rawClient, fullHandshakes: true)),
+            ("mtls-full", () => new DirectScenario(ScenarioNames.MtlsRulesFullHandshakes, ServerKinds.MtlsRules, files.ServerDirectory, tls: true, rawClient, fullHandshakes: true)),
             (ServerKinds.MtlsPolicy, () => new DirectScenario(ScenarioNames.MtlsPolicy, ServerKinds.MtlsPolicy, files.ServerDirectory, tls: true, rawClient)),
             ("mtls-both", () => new DirectScenario(ScenarioNames.MtlsBothSides, ServerKinds.MtlsRules, files.ServerDirectory, tls: true, mtlsClient)),
             (ServerKinds.Handwritten, () => new DirectScenario(ScenarioNames.Handwritten, ServerKinds.Handwritten, files.ServerDirectory, tls: true, rawClient)),
@@ -76,7 +79,7 @@ internal static class Runner
                     await ReportUnmappedPathAsync(scenario);
                 }
 
-                foreach (var mode in Modes)
+                foreach (var mode in Modes.Where(m => m.NewConnection || !scenario.NewConnectionsOnly))
                 {
                     var (send, handle) = ClientFactory.Create(scenario.CreateHandler, scenario.Address(mode.Http2), mode.Http2, mode.NewConnection);
                     using (handle)
@@ -101,6 +104,12 @@ internal static class Runner
         var crypto = await OpensslSpeed.MeasureAsync(2);
         Console.WriteLine($"rotation under load ({settings.RotationCount} rotations) ...");
         var rotation = await RotationUnderLoad.RunAsync(settings.RotationCount);
+        if (HandshakeCostSplit.Describe(runs, ScenarioNames.MtlsRulesFullHandshakes, crypto, clientSource) is { } split)
+        {
+            notes.Add(split);
+            Console.WriteLine(split);
+        }
+
         var summaries = Summarize(runs);
         var report = new RunReport(started, Machine(), settings.Rounds, settings.Seconds, settings.Concurrency, runs, summaries, Goals.Evaluate(summaries, crypto, rotation), crypto, rotation, notes);
         string path = ReportWriter.Write(settings.OutputDirectory, report);

@@ -9,12 +9,14 @@ using Mtls.Bundles;
 using Mtls.Http;
 using Mtls.Sources;
 using Mtls.Testing.Certificates;
+using Mtls.Testing.Jwt;
 using Mtls.Testing.WorkloadApi;
 using Shop;
 
 // The whole story on one machine: orders and a frontend speak mTLS with SPIFFE identities from a (demo-only) Workload
 // API; the frontend is allowed, a third workload is denied, a foreign trust domain is refused at the handshake, and a
-// rotation happens under live traffic. Exit code 0 when every step behaved as expected.
+// rotation happens under live traffic; behind a TLS-terminating gateway, billing still authorizes the frontend by its
+// JWT-SVID and refuses a replayed token. Exit code 0 when every step behaved as expected.
 const string Reports = "spiffe://cluster.local/ns/shop/sa/reports";
 const string Foreigner = "spiffe://evil.example/ns/shop/sa/frontend";
 
@@ -31,10 +33,14 @@ Console.WriteLine("""
 var transcript = new Transcript(Console.Out);
 using var ca = TestCertificateAuthority.Create(ShopIds.TrustDomain);
 using var foreignCa = TestCertificateAuthority.Create("evil.example");
+using var jwtIssuer = TestJwtIssuer.Create(ShopIds.TrustDomain);
 // One agent per workload: the embedded agent attests callers by process, and all three workloads share this one.
 await using var ordersAgent = await StartAgentAsync(ca, ShopIds.Orders);
 await using var frontendAgent = await StartAgentAsync(ca, ShopIds.Frontend);
 await using var reportsAgent = await StartAgentAsync(ca, Reports);
+await using var billingAgent = await StartAgentAsync(ca, ProxyScenario.Billing, jwtIssuer);
+await using var gatewayAgent = await StartAgentAsync(ca, ProxyScenario.Gateway);
+frontendAgent.AddJwtIssuer(jwtIssuer);
 using var refusals = new HandshakeRefusals();
 
 static void Quiet(ILoggingBuilder logging) => logging.ClearProviders();
@@ -129,16 +135,41 @@ await transcript.StepAsync("live rotation: both agents re-issue SVIDs, calls kee
         + $"next calls: HTTP {status} and gRPC OK, orders saw the frontend's new certificate {LocalShop.Abbreviate(order?.CallerSerial ?? "(none)")}");
 });
 
+await using (var proxy = await ProxyScenario.StartAsync(Identity(billingAgent), Identity(gatewayAgent), Identity(frontendAgent)))
+{
+    transcript.Note($"billing  mTLS as {ProxyScenario.Billing}; admits the gateway {ProxyScenario.Gateway} as peer only with a JWT-SVID of {ShopIds.Frontend}");
+
+    await transcript.StepAsync("frontend -> TLS-terminating gateway -> billing: billing authorizes the original caller by its JWT-SVID", async cancel =>
+    {
+        var (status, body) = await proxy.CallAsync(cancel);
+        return (status == 200 && body == $"invoice 2001 for {ShopIds.Frontend}, mTLS peer {ProxyScenario.Gateway}",
+            $"HTTP {status}: {body}; the gateway ended the frontend's mTLS, the JWT-SVID (audience {ProxyScenario.Billing}) carried the frontend across");
+    });
+
+    await transcript.StepAsync("a token for another audience, replayed to billing through the gateway, is refused", async cancel =>
+    {
+        var (status, body) = await proxy.ReplayAsync(cancel);
+        var rule = await proxy.FirstRefusal.WaitAsync(cancel);
+        return (status == 403 && body.Length == 0 && rule == Mtls.Jwt.JwtSvidRule.WrongAudience,
+            $"HTTP {status}, empty body: the gateway is a valid peer but the frontend's token for {ShopIds.Orders} is not one for billing; billing's OnFailed event saw rule {rule}, the caller learned nothing more");
+    });
+}
+
 Console.WriteLine();
 Console.WriteLine(transcript.Failures == 0
     ? "All steps behaved as expected."
     : $"{transcript.Failures} step(s) did not behave as expected.");
 return transcript.Failures == 0 ? 0 : 1;
 
-static async Task<WorkloadApiServer> StartAgentAsync(TestCertificateAuthority ca, string spiffeId)
+static async Task<WorkloadApiServer> StartAgentAsync(TestCertificateAuthority ca, string spiffeId, TestJwtIssuer? jwtIssuer = null)
 {
     var agent = new WorkloadApiServer();
     agent.AddTrustDomain(ca);
+    if (jwtIssuer is not null)
+    {
+        agent.AddJwtIssuer(jwtIssuer);
+    }
+
     agent.SetIdentities(spiffeId);
     await agent.StartAsync();
     return agent;

@@ -42,6 +42,13 @@ public static class SpiffeLimits
     /// </summary>
     public const int MaxJwtKeysTriedWithoutKeyId = 16;
 
+    /// <summary>
+    /// The largest JWT bundle file (a SPIFFE bundle or JWK Set) a file source reads: 4 MiB, the Workload API's default
+    /// message limit. A thousand RSA-4096 keys take about 1 MiB; a file over the limit is refused without being read,
+    /// so a runaway or hostile file cannot make the process allocate without bound.
+    /// </summary>
+    public const int MaxJwtBundleFileBytes = 4 * 1024 * 1024;
+
     internal static string X509BundleOverLimit(object owner, int count) =>
         $"X.509 bundle for {owner} has {count} CA certificates, over the limit of {MaxBundleAuthorities} ({nameof(MaxBundleAuthorities)})";
 

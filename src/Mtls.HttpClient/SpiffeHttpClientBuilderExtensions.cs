@@ -80,6 +80,39 @@ public static class SpiffeHttpClientBuilderExtensions
     }
 
     /// <summary>
+    /// Every request of the client (an HttpClient, or a gRPC client from <c>AddGrpcClient&lt;T&gt;()</c>) carries this
+    /// workload's JWT-SVID for <paramref name="audience"/> as <c>Authorization: Bearer</c>, taken from the container's
+    /// <see cref="IJwtSvidSource"/> (added with <c>AddSpiffeJwtSource()</c> when missing: the Workload API), reused until
+    /// part of its lifetime has passed and obtained anew before it expires. A request to an <c>http://</c> URI is refused
+    /// before anything is sent (<see cref="SpiffeJwtPlaintextException"/>) unless <paramref name="configure"/> names its
+    /// host (<see cref="SpiffeJwtClientOptions.AllowPlaintextHttpTo"/>). Combine with
+    /// <see cref="AddSpiffeMtls(IHttpClientBuilder, Authorizer, Action{SpiffeHttpClientOptions}?)"/> or any TLS client.
+    /// </summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="audience">The audience the server accepts, e.g. its SPIFFE ID or service name.</param>
+    /// <param name="configure">Plaintext hosts and refresh.</param>
+    public static IHttpClientBuilder AddSpiffeJwt(this IHttpClientBuilder builder, string audience, Action<SpiffeJwtClientOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(audience);
+        var options = new SpiffeJwtClientOptions();
+        configure?.Invoke(options);
+        options.Validate();
+        builder.Services.AddSpiffeJwtSource();
+
+        // One cache per client name and container: the token outlives the handlers the factory recycles.
+        string key = "SpiffeJwt:" + builder.Name;
+        if (builder.Services.Any(d => d.IsKeyedService && Equals(d.ServiceKey, key)))
+        {
+            throw new InvalidOperationException($"AddSpiffeJwt was already called for the client '{builder.Name}': a request carries one JWT-SVID.");
+        }
+
+        builder.Services.AddKeyedSingleton(key, (provider, _) => new JwtSvidCache(
+            provider.GetRequiredService<IJwtSvidSource>(), audience, options, provider.GetService<TimeProvider>()));
+        return builder.AddHttpMessageHandler(provider => new SpiffeJwtHandler(provider.GetRequiredKeyedService<JwtSvidCache>(key)));
+    }
+
+    /// <summary>
     /// Opt-in resilience through Microsoft.Extensions.Http.Resilience's standard pipeline (rate limiter, total
     /// timeout, retry with exponential backoff and jitter, circuit breaker, attempt timeout), with retry and
     /// circuit breaker limited to <see cref="SpiffeRetryPredicates.IsTransient"/>: a refused server or any other TLS

@@ -6,7 +6,7 @@ namespace Mtls.Samples.Tests;
 public sealed class DemoTests
 {
     [Fact]
-    public async Task Demo_shows_allowed_denied_refused_and_rotation_and_exits_zero()
+    public async Task Demo_shows_allowed_denied_refused_rotation_and_jwt_through_a_proxy_and_exits_zero()
     {
         var (exitCode, output) = await SampleProcess.RunAsync("Demo", TimeSpan.FromSeconds(40));
 
@@ -23,6 +23,8 @@ public sealed class DemoTests
         Assert.NotEqual(rotation.Groups[1].Value, rotation.Groups[2].Value);
         Assert.NotEqual(rotation.Groups[3].Value, rotation.Groups[4].Value);
         Assert.Equal(rotation.Groups[4].Value, rotation.Groups[5].Value);
+        Assert.Contains("HTTP 200: invoice 2001 for spiffe://cluster.local/ns/shop/sa/frontend, mTLS peer spiffe://cluster.local/ns/ingress/sa/gateway", output, StringComparison.Ordinal);
+        Assert.Contains("HTTP 403, empty body: the gateway is a valid peer but the frontend's token for spiffe://cluster.local/ns/shop/sa/orders is not one for billing; billing's OnFailed event saw rule WrongAudience", output, StringComparison.Ordinal);
         Assert.Contains("All steps behaved as expected.", output, StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,8 @@ internal sealed class ChildServer : IAsyncDisposable
 
     internal int ProcessId => _process.Id;
 
-    internal static async Task<ChildServer> StartAsync(string kind, string certificateDirectory)
+    /// <summary>Starts the server of <paramref name="kind"/>; <paramref name="fullHandshakes"/> turns TLS session resumption off in it.</summary>
+    internal static async Task<ChildServer> StartAsync(string kind, string certificateDirectory, bool fullHandshakes = false)
     {
         int http1 = FreePort.Next();
         int http2 = FreePort.Next();
@@ -41,6 +42,12 @@ internal sealed class ChildServer : IAsyncDisposable
         }
 
         start.Environment["DOTNET_gcServer"] = "1";
+        if (fullHandshakes)
+        {
+            // .NET's process-wide switch: the server refuses every resumption, so each new connection is a full handshake.
+            start.Environment["DOTNET_SYSTEM_NET_SECURITY_DISABLETLSRESUME"] = "1";
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("server child did not start");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>

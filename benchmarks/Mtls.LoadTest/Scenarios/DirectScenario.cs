@@ -1,7 +1,10 @@
 namespace Mtls.LoadTest.Scenarios;
 
-/// <summary>The client talks straight to the app: plaintext, raw mTLS or Mtls, depending on the server kind.</summary>
-internal sealed class DirectScenario(string name, string serverKind, string certificateDirectory, bool tls, Func<bool, HttpMessageHandler> handler) : Scenario
+/// <summary>
+/// The client talks straight to the app: plaintext, raw mTLS or Mtls, depending on the server kind; with
+/// <paramref name="fullHandshakes"/> the server resumes no TLS session, and only the new-connection modes are run.
+/// </summary>
+internal sealed class DirectScenario(string name, string serverKind, string certificateDirectory, bool tls, Func<bool, HttpMessageHandler> handler, bool fullHandshakes = false) : Scenario
 {
     private ChildServer? _server;
 
@@ -9,7 +12,9 @@ internal sealed class DirectScenario(string name, string serverKind, string cert
 
     internal override IEnumerable<int> ServerProcessIds => _server is null ? [] : [_server.ProcessId];
 
-    internal override async Task StartAsync() => _server = await ChildServer.StartAsync(serverKind, certificateDirectory);
+    internal override bool NewConnectionsOnly => fullHandshakes;
+
+    internal override async Task StartAsync() => _server = await ChildServer.StartAsync(serverKind, certificateDirectory, fullHandshakes);
 
     internal override HttpMessageHandler CreateHandler(bool retireConnections) => handler(retireConnections);
 

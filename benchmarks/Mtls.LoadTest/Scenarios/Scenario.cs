@@ -7,6 +7,9 @@ internal abstract class Scenario : IAsyncDisposable
 
     internal abstract IEnumerable<int> ServerProcessIds { get; }
 
+    /// <summary>Whether only the new-connection modes say something about this scenario.</summary>
+    internal virtual bool NewConnectionsOnly => false;
+
     internal abstract Task StartAsync();
 
     /// <summary>A client handler; <paramref name="retireConnections"/> makes every connection serve one request.</summary>

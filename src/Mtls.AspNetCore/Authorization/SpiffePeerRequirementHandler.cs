@@ -1,9 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Filters;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
-using Mtls.AspNetCore.Authentication;
 
 namespace Mtls.AspNetCore.Authorization;
 
@@ -22,15 +19,8 @@ internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerReq
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SpiffePeerRequirement requirement)
     {
-        var http = context.Resource switch
-        {
-            HttpContext request => request,
-            AuthorizationFilterContext filter => filter.HttpContext,
-            _ => accessor?.HttpContext,
-        };
-        var peer = http?.Features.Get<SpiffePeerRefusedFeature>() is null
-            ? (http?.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id
-            : null;
+        var http = VerifiedIdentities.Request(context, accessor);
+        var peer = VerifiedIdentities.Peer(http);
         if (peer is not null && requirement.Authorizer.IsAuthorized(peer))
         {
             SpiffeAuthorizationTelemetry.Record(allowed: true, "policy");
@@ -41,14 +31,11 @@ internal sealed partial class SpiffePeerRequirementHandler(ILogger<SpiffePeerReq
         SpiffeAuthorizationTelemetry.Record(allowed: false, "policy");
         if (peer is not null)
         {
-            LogDenied(logger, peer.ToString(), http?.Request.Method ?? string.Empty, Route(http), requirement.Authorizer.ToString());
+            LogDenied(logger, peer.ToString(), http?.Request.Method ?? string.Empty, VerifiedIdentities.Route(http), requirement.Authorizer.ToString());
         }
 
         return Task.CompletedTask;
     }
-
-    private static string Route(HttpContext? http) =>
-        http is null ? string.Empty : (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? http.Request.Path.Value ?? string.Empty;
 
     [LoggerMessage(1, LogLevel.Warning, "SPIFFE authorization denied: peer {PeerSpiffeId}, {Method} {Route}, rule {Rule}", EventName = "SpiffePolicyDenied")]
     private static partial void LogDenied(ILogger logger, string peerSpiffeId, string method, string route, string rule);

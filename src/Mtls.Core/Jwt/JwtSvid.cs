@@ -12,6 +12,9 @@ namespace Mtls.Jwt;
 /// </summary>
 public sealed class JwtSvid
 {
+    private readonly JsonElement _claims;
+    private IReadOnlyDictionary<string, JsonElement>? _claimMap;
+
     internal JwtSvid(string token, SpiffeId id, string[] audience, DateTimeOffset expiry, DateTimeOffset? issuedAt, JsonElement claims, string? hint)
     {
         Token = token;
@@ -19,7 +22,7 @@ public sealed class JwtSvid
         Audience = audience;
         Expiry = expiry;
         IssuedAt = issuedAt;
-        Claims = claims.EnumerateObject().ToFrozenDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+        _claims = claims;
         Hint = hint;
     }
 
@@ -39,7 +42,9 @@ public sealed class JwtSvid
     public DateTimeOffset? IssuedAt { get; }
 
     /// <summary>Every claim of the payload, registered and private, as JSON values.</summary>
-    public IReadOnlyDictionary<string, JsonElement> Claims { get; }
+    /// <remarks>Built on first use: a validation whose caller never reads the claims does not pay for the map.</remarks>
+    public IReadOnlyDictionary<string, JsonElement> Claims =>
+        Volatile.Read(ref _claimMap) ?? Interlocked.CompareExchange(ref _claimMap, _claims.EnumerateObject().ToFrozenDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal), null) ?? _claimMap!;
 
     /// <summary>The Workload API's hint for this SVID (an operator-chosen label), if any.</summary>
     public string? Hint { get; }

@@ -28,23 +28,48 @@ public sealed class JwtSvidValidator
 
     /// <summary>Validates <paramref name="token"/> for <paramref name="audience"/> and returns the SVID it carries.</summary>
     /// <exception cref="JwtSvidException">The token breaks a rule; <see cref="JwtSvidException.Rule"/> names it.</exception>
-    public JwtSvid Validate(string token, string audience) => Validate(token, audience, out _);
+    public JwtSvid Validate(string token, string audience)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(audience);
+        return Validate(token, audience, null, out _);
+    }
+
+    /// <summary>
+    /// Validates <paramref name="token"/> for any of <paramref name="acceptedAudiences"/> (its <c>aud</c> must contain at
+    /// least one of them) and returns the SVID it carries. The token is parsed and its signature checked once, whatever
+    /// the number of audiences.
+    /// </summary>
+    /// <exception cref="ArgumentException">No audience is given, or one is empty.</exception>
+    /// <exception cref="JwtSvidException">The token breaks a rule; <see cref="JwtSvidException.Rule"/> names it.</exception>
+    public JwtSvid Validate(string token, IReadOnlyCollection<string> acceptedAudiences)
+    {
+        ArgumentNullException.ThrowIfNull(acceptedAudiences);
+        if (acceptedAudiences.Count == 0 || acceptedAudiences.Any(string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("At least one accepted audience is needed, and none may be empty.", nameof(acceptedAudiences));
+        }
+
+        return Validate(token, null, acceptedAudiences, out _);
+    }
 
     /// <summary>Like <see cref="Validate(string, string)"/>; also says how many signature checks it ran.</summary>
-    internal JwtSvid Validate(string token, string audience, out int keysTried)
+    internal JwtSvid Validate(string token, string audience, out int keysTried) => Validate(token, audience, null, out keysTried);
+
+    /// <summary>The one validation: exactly one of <paramref name="audience"/> and <paramref name="audiences"/> is set.</summary>
+    private JwtSvid Validate(string token, string? audience, IReadOnlyCollection<string>? audiences, out int keysTried)
     {
         keysTried = 0;
         ArgumentNullException.ThrowIfNull(token);
-        ArgumentException.ThrowIfNullOrEmpty(audience);
         var parsed = JwsCompactToken.Parse(token);
         var trustDomain = parsed.Id.TrustDomain;
         var bundle = _bundles.GetJwtBundle(trustDomain)
             ?? throw new JwtSvidException(JwtSvidRule.NoBundleForTrustDomain, $"There is no JWT bundle for trust domain {trustDomain} (of sub {parsed.Id}).");
         VerifySignature(parsed, bundle, ref keysTried);
 
-        if (Array.IndexOf(parsed.Audience, audience) < 0)
+        if (audience is not null ? Array.IndexOf(parsed.Audience, audience) < 0 : !ContainsAny(parsed.Audience, audiences!))
         {
-            throw new JwtSvidException(JwtSvidRule.WrongAudience, $"The token's audience [{string.Join(", ", parsed.Audience)}] does not contain \"{audience}\".");
+            string expected = audience is not null ? $"\"{audience}\"" : $"any of [{string.Join(", ", audiences!)}]";
+            throw new JwtSvidException(JwtSvidRule.WrongAudience, $"The token's audience [{string.Join(", ", parsed.Audience)}] does not contain {expected}.");
         }
 
         var now = _time.GetUtcNow();
@@ -128,6 +153,19 @@ public sealed class JwtSvidValidator
         }
 
         throw new JwtSvidException(JwtSvidRule.BadSignature, $"The {alg} signature (no \"kid\") does not verify with any of the {fitting} keys of {bundle.TrustDomain} that fit it.");
+    }
+
+    private static bool ContainsAny(string[] tokenAudience, IReadOnlyCollection<string> accepted)
+    {
+        foreach (string value in tokenAudience)
+        {
+            if (accepted.Contains(value, StringComparer.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(JwtAuthority authority) => authority.Curve is { } curve ? $"EC {curve}" : "RSA";

@@ -20,7 +20,7 @@ namespace Mtls.WorkloadApi;
 /// a JWT-SVID fetch) withdraws the identity: every cached JWT-SVID is dropped at once, fetches in flight are not cached,
 /// and no JWT-SVID is answered from the cache until the agent issues one again; the bundles are kept.
 /// </summary>
-public sealed class WorkloadApiJwtSource : IJwtBundleSource, IAsyncDisposable, IDisposable
+public sealed class WorkloadApiJwtSource : IJwtBundleSource, IJwtSvidSource, IAsyncDisposable, IDisposable
 {
     private const string What = "JWT bundles";
     private readonly WorkloadApiJwtSourceOptions _options;

@@ -39,7 +39,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
         Action<SpiffeMtlsOptions>? configure = null,
         IReadOnlyDictionary<string, string?>? configuration = null,
         Action<WebApplicationBuilder>? configureBuilder = null,
-        Action<SpiffeX509SourceOptions>? configureSource = null)
+        Action<SpiffeX509SourceOptions>? configureSource = null,
+        Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("https://127.0.0.1:0");
@@ -63,6 +64,7 @@ public sealed class MtlsTestServer : IAsyncDisposable
         var app = builder.Build();
         var server = new MtlsTestServer(app, logs);
         server.Map(app);
+        map?.Invoke(app);
         try
         {
             await app.StartAsync();
@@ -83,7 +85,8 @@ public sealed class MtlsTestServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private void CountInvocation() => _invocations.Count();
+    /// <summary>Counts an invocation of an endpoint a test mapped itself.</summary>
+    public void CountInvocation() => _invocations.Count();
 
     private void Map(WebApplication app)
     {

@@ -71,6 +71,7 @@ public sealed class KestrelTestServer : IAsyncDisposable
         _app.MapGet("/flaky", (HttpContext context) => Interlocked.Decrement(ref _failuresLeft) >= 0
             ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
             : Results.Text(context.Connection.ClientCertificate?.SerialNumber ?? "none"));
+        _app.MapGet("/authorization", (HttpContext context) => context.Request.Headers.Authorization.ToString());
         _app.MapGrpcService<EchoService>();
     }
 
