@@ -80,5 +80,5 @@ public class ChainVerificationBenchmarks
 
     [Benchmark(Description = "PeerVerification.Validate (verify + authorize)")]
     public bool PeerVerificationValidate() =>
-        PeerVerification.Validate(null, _bundles, _verifier, _authorizer, _leaf, _sslStreamChain, out _, out _);
+        PeerVerification.Validate(null, _bundles, _verifier, new VerifiedChains(), _authorizer, _leaf, _sslStreamChain, out _, out _);
 }

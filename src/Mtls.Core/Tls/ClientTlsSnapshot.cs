@@ -21,6 +21,7 @@ internal sealed class ClientTlsSnapshot
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly X509ChainPolicy _chainPolicy;
     private readonly X509SvidVerifier _verifier;
+    private readonly VerifiedChains _chains = new();
     private readonly Func<object?, X509Certificate?, X509Chain?, SpiffePeerRefusedException?> _verify;
     private readonly RemoteCertificateValidationCallback _validate;
 
@@ -36,7 +37,7 @@ internal sealed class ClientTlsSnapshot
         // carry no host name; PeerVerification decides, and records the outcome with the stream (the sender).
         _verify = (sender, certificate, chain) =>
         {
-            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, authorizer, certificate, chain, out var id, out var failure);
+            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, _chains, authorizer, certificate, chain, out var id, out var failure);
             if (id is not null)
             {
                 ClientTlsTelemetry.RecordAuthorization(id, ok, rule);

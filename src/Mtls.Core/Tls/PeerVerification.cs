@@ -26,6 +26,7 @@ internal static class PeerVerification
     /// <param name="sender">The <see cref="SslStream"/> being authenticated.</param>
     /// <param name="bundles">The bundles of the snapshot the verifier was built from.</param>
     /// <param name="verifier">The verifier over the current bundles.</param>
+    /// <param name="chains">The chains <paramref name="verifier"/> accepted before (same snapshot).</param>
     /// <param name="authorizer">Who may talk to us.</param>
     /// <param name="certificate">The peer's leaf, as SslStream hands it over (null when the peer sent none).</param>
     /// <param name="chain">SslStream's chain, whose <see cref="X509ChainPolicy.ExtraStore"/> holds what the peer sent.</param>
@@ -35,6 +36,7 @@ internal static class PeerVerification
         object? sender,
         X509BundleSet bundles,
         X509SvidVerifier verifier,
+        VerifiedChains chains,
         Authorizer authorizer,
         X509Certificate? certificate,
         X509Chain? chain,
@@ -55,9 +57,15 @@ internal static class PeerVerification
         var recalled = sent.Count == 0 ? PeerIntermediates.Recall(leaf) : null;
         try
         {
-            bool verified = recalled is null
-                ? verifier.TryVerifyPrebuilt(leaf, chain, out id, out var error)
-                : verifier.TryVerify(leaf, recalled, out id, out error);
+            var presented = recalled ?? sent;
+            var now = verifier.Time.GetUtcNow();
+            X509SvidException? error = null;
+            id = chains.Find(leaf, presented, now);
+            bool cached = id is not null;
+            bool verified = cached
+                || (recalled is null
+                    ? verifier.TryVerifyPrebuilt(leaf, chain, out id, out error)
+                    : verifier.TryVerify(leaf, recalled, out id, out error));
             if (!verified)
             {
                 // The message may quote the unverified certificate (subject, URI): escaped and capped before it can
@@ -65,6 +73,11 @@ internal static class PeerVerification
                 failure = new PeerVerificationFailure(SpiffePeerRefusal.InvalidSvid, LogText.Sanitize(error!.Message), error.Rule);
                 RefusedPeer.Record(sender, failure, null, recalled is not null);
                 return false;
+            }
+
+            if (!cached)
+            {
+                chains.Add(leaf, presented, id!, bundles.GetX509Bundle(id!.TrustDomain), now);
             }
 
             if (!authorizer.IsAuthorized(id!))
@@ -76,10 +89,10 @@ internal static class PeerVerification
 
             if (recalled is null)
             {
-                PeerIntermediates.Remember(leaf, sent, DateTimeOffset.UtcNow);
+                PeerIntermediates.Remember(leaf, sent, now);
             }
 
-            VerifiedPeer.Record(sender, id!, leaf, recalled ?? sent, bundles.GetX509Bundle(id!.TrustDomain), chainFromMemory: recalled is not null);
+            VerifiedPeer.Record(sender, id!, leaf, presented, bundles.GetX509Bundle(id!.TrustDomain), chainFromMemory: recalled is not null);
             failure = null;
             return true;
         }

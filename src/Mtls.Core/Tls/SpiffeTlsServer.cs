@@ -165,7 +165,8 @@ public sealed partial class SpiffeTlsServer : IDisposable
         var authorizer = _settings.Authorizer ?? Authorizer.MemberOf(_settings.TrustDomain ?? svid.Id.TrustDomain);
         var chainPolicy = PeerChainPolicy.Create(context.Bundles);
 
-        RemoteCertificateValidationCallback validate = (sender, certificate, chain, _) => Validate(sender, context.Bundles, verifier, authorizer, certificate, chain);
+        var chains = new VerifiedChains();
+        RemoteCertificateValidationCallback validate = (sender, certificate, chain, _) => Validate(sender, context.Bundles, verifier, chains, authorizer, certificate, chain);
         var certificateContext = TlsCertificateContext.Create(svid);
         return new Entry(Options(resumable: true), Options(resumable: false), validate, svid, authorizer.ToString());
 
@@ -187,10 +188,10 @@ public sealed partial class SpiffeTlsServer : IDisposable
         };
     }
 
-    private bool Validate(object? sender, X509BundleSet bundles, X509SvidVerifier verifier, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
+    private bool Validate(object? sender, X509BundleSet bundles, X509SvidVerifier verifier, VerifiedChains chains, Authorizer authorizer, X509Certificate? certificate, X509Chain? chain)
     {
         using var activity = MtlsTelemetry.ActivitySource.StartActivity("mtls.handshake", ActivityKind.Server);
-        bool ok = PeerVerification.Validate(sender, bundles, verifier, authorizer, certificate, chain, out var id, out var failure);
+        bool ok = PeerVerification.Validate(sender, bundles, verifier, chains, authorizer, certificate, chain, out var id, out var failure);
         string outcome = ok ? "ok" : failure!.Outcome;
         MtlsTelemetry.Handshakes.Add(1, new(MtlsTelemetry.SideTag, "server"), new(MtlsTelemetry.OutcomeTag, outcome));
         if (activity is not null)

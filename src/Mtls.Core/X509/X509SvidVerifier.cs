@@ -24,6 +24,9 @@ public sealed class X509SvidVerifier
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>The clock validity is judged by.</summary>
+    internal TimeProvider Time => _time;
+
     /// <summary>Verifies the chain and returns the peer's SPIFFE ID.</summary>
     /// <param name="leaf">The peer's leaf certificate.</param>
     /// <param name="intermediates">The intermediates the peer sent (may be empty). Roots in it are not trusted.</param>
