@@ -17,7 +17,8 @@ public sealed class SpiffeMtlsOptions
 
     /// <summary>
     /// Trust domains whose peers may complete the TLS handshake (<c>Spiffe:AuthorizedTrustDomains</c>), e.g. our
-    /// own and a federated one. Empty: only our own trust domain. A peer refused here never reaches HTTP.
+    /// own and a federated one. Empty: only our own trust domain, or with <c>Spiffe:Federation</c> our own
+    /// (<c>Spiffe:TrustDomain</c>) and the federated ones. A peer refused here never reaches HTTP.
     /// </summary>
     public IList<string> AuthorizedTrustDomains { get; } = [];
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
+using Mtls.AspNetCore.Federation;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Hosting;
 
@@ -50,6 +51,7 @@ public static class SpiffeMtlsServiceCollectionExtensions
             // Configuration is bound before any delegate runs, so that code overrides it.
             services.AddOptions<SpiffeMtlsOptions>().BindConfiguration(SpiffeMtlsOptions.SectionName).ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeMtlsOptions>, SpiffeMtlsOptionsValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<SpiffeMtlsOptions>, FederatedTrustDomainsAdmission>());
             services.AddSingleton<SpiffeServerTls>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());

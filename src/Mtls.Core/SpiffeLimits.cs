@@ -49,11 +49,22 @@ public static class SpiffeLimits
     /// </summary>
     public const int MaxJwtBundleFileBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The most bytes a bundle endpoint's answer (a SPIFFE bundle document) may hold: 4 MiB, the Workload API's message
+    /// limit. A real bundle is a few kilobytes; a document with <see cref="MaxBundleAuthorities"/> RSA-4096 CAs and as
+    /// many JWT keys stays under it. Reading stops at the limit (a declared larger length is refused before reading),
+    /// so a hostile or broken endpoint cannot make a relying party buffer an unbounded body.
+    /// </summary>
+    public const int MaxBundleDocumentBytes = 4 * 1024 * 1024;
+
     internal static string X509BundleOverLimit(object owner, int count) =>
         $"X.509 bundle for {owner} has {count} CA certificates, over the limit of {MaxBundleAuthorities} ({nameof(MaxBundleAuthorities)})";
 
     internal static string ChainOverLimit(int count) =>
         $"X.509-SVID chain has {count} intermediate certificates, over the limit of {MaxSvidIntermediates} ({nameof(MaxSvidIntermediates)})";
+
+    internal static string BundleDocumentOverLimit(object endpoint, long? declaredBytes) =>
+        $"the bundle endpoint {endpoint} {(declaredBytes is { } declared ? $"declared a body of {declared} bytes" : "sent a longer body")}, over the limit of {MaxBundleDocumentBytes} bytes ({nameof(MaxBundleDocumentBytes)})";
 
     internal static string JwtBundleOverLimit(object owner, int count) =>
         $"JWT bundle for {owner} has {count} keys, over the limit of {MaxJwtAuthorities} ({nameof(MaxJwtAuthorities)})";

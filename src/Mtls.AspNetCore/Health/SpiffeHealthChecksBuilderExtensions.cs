@@ -15,4 +15,15 @@ public static class SpiffeHealthChecksBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         return builder.AddCheck<SpiffeHealthCheck>(name, failureStatus: null, tags: tags ?? []);
     }
+
+    /// <summary>
+    /// Adds a check of the federated bundles of <c>Spiffe:Federation</c> (needs <c>AddSpiffeX509Source</c> or
+    /// <c>AddSpiffeMtls</c>): Unhealthy while a federated trust domain has no bundle, Degraded while its last fetch failed
+    /// or none has succeeded yet (the last good bundle is kept; the data says how old it is), else Healthy.
+    /// </summary>
+    public static IHealthChecksBuilder AddSpiffeFederationHealthChecks(this IHealthChecksBuilder builder, string name = "spiffe-federation", IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddCheck<SpiffeFederationHealthCheck>(name, failureStatus: null, tags: tags ?? []);
+    }
 }

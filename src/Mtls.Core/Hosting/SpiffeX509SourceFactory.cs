@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Mtls.Federation;
 using Mtls.Files;
 using Mtls.Sources;
 using Mtls.WorkloadApi;
@@ -34,14 +35,20 @@ internal static class SpiffeX509SourceFactory
         var preference = new SvidPreference(
             string.IsNullOrEmpty(options.SvidHint) ? null : options.SvidHint,
             options.TrustDomain is null ? null : Identity.TrustDomain.Parse(options.TrustDomain));
+        var owned = services.GetRequiredService<OwnedX509Source>().Source;
+        var federation = services.GetRequiredService<SpiffeFederationHost>();
         return X509SourceChoice.Apply(
-            services.GetRequiredService<OwnedX509Source>().Source,
+            federation.Source ?? owned,
             preference,
             services.GetRequiredService<ILoggerFactory>().CreateLogger("Mtls.Sources"));
     }
 
     /// <summary>What <paramref name="source"/> decorates, if anything: the source whose state and errors tell its health.</summary>
-    internal static IX509Source Undecorated(IX509Source source) => source is X509SourceChoice.Chosen chosen ? chosen.Inner : source;
+    internal static IX509Source Undecorated(IX509Source source)
+    {
+        var inner = source is X509SourceChoice.Chosen chosen ? chosen.Inner : source;
+        return inner is FederatedX509Source federated ? federated.Inner : inner;
+    }
 
     /// <summary>The value of <c>mtls.source</c> for the kind.</summary>
     internal static string TelemetryName(SpiffeSourceKind kind) => kind switch

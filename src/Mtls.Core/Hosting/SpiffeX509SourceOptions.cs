@@ -1,3 +1,4 @@
+using Mtls.Federation;
 using Mtls.Files;
 
 namespace Mtls.Hosting;
@@ -44,6 +45,13 @@ public sealed class SpiffeX509SourceOptions
     /// With no SVID carrying the hint, the workload presents none, as server and as client.
     /// </summary>
     public string? SvidHint { get; set; }
+
+    /// <summary>
+    /// Foreign trust domains whose bundles are fetched from their SPIFFE bundle endpoints (<c>Spiffe:Federation</c>).
+    /// When any is configured, the source's snapshots carry their bundles besides our own (each trust domain its own),
+    /// so servers and clients verify their members; <see cref="TrustDomain"/> is then required.
+    /// </summary>
+    public SpiffeFederationOptions Federation { get; } = new();
 
     /// <summary>How long startup waits for the first SVID (<c>Spiffe:StartupTimeout</c>); default 30 s.</summary>
     public TimeSpan StartupTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Mtls.Federation;
 using Mtls.Files;
 using Mtls.Identity;
 
@@ -28,9 +29,15 @@ internal sealed class SpiffeX509SourceOptionsValidator : IValidateOptions<Spiffe
             ValidateFiles(options.Files, failures);
         }
 
-        if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out _))
+        TrustDomain? local = null;
+        if (options.TrustDomain is not null && !TrustDomain.TryParse(options.TrustDomain, out local))
         {
             failures.Add($"{Section}:TrustDomain '{options.TrustDomain}' is not a valid trust domain name (e.g. example.org)");
+        }
+
+        if (options.TrustDomain is null || local is not null)
+        {
+            FederatedTrustDomain.Validate(options.Federation, local, failures);
         }
 
         if (options.StartupTimeout <= TimeSpan.Zero)

@@ -12,8 +12,9 @@ public static class SpiffeX509SourceServiceCollectionExtensions
     /// <summary>
     /// Registers the <see cref="IX509Source"/> that <see cref="SpiffeX509SourceOptions"/> describes (the Workload API
     /// at <c>SPIFFE_ENDPOINT_SOCKET</c> by default, or files) as a singleton presenting the SVID the options choose
-    /// (<c>SvidHint</c>, <c>TrustDomain</c>), the one servers, clients, the startup wait and health all read, and a hosted service that waits for its
-    /// first SVID before the application's server starts (startup fails after <see cref="SpiffeX509SourceOptions.StartupTimeout"/>).
+    /// (<c>SvidHint</c>, <c>TrustDomain</c>), the one servers, clients, the startup wait and health all read, with the
+    /// bundles of the trust domains of <c>Spiffe:Federation</c> added (fetched from their bundle endpoints), and a hosted
+    /// service that waits for its first SVID before the application's server starts (startup fails after <see cref="SpiffeX509SourceOptions.StartupTimeout"/>).
     /// Binds the <c>Spiffe</c> configuration section, then applies <paramref name="configure"/>; validated at
     /// startup. Calling it again only adds <paramref name="configure"/>. An <see cref="IX509Source"/> the
     /// application registers itself wins over the one described here, and is used as it chooses.
@@ -29,6 +30,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeX509SourceOptions>, SpiffeX509SourceOptionsValidator>());
             services.TryAddSingleton(TimeProvider.System);
             services.TryAddSingleton(static provider => new OwnedX509Source(SpiffeX509SourceFactory.Create(provider)));
+            services.TryAddSingleton(SpiffeFederationHost.Create);
             services.TryAddSingleton(SpiffeX509SourceFactory.Choose);
             services.AddHostedService<SpiffeX509SourceStartup>();
         }

@@ -36,6 +36,9 @@ public static class MtlsTelemetry
     /// <summary>Tag: the kind of source (<c>workload-api</c>, <c>files</c>, <c>in-memory</c>).</summary>
     public const string SourceTag = "mtls.source";
 
+    /// <summary>Tag: a federated trust domain (from configuration, never from a peer).</summary>
+    public const string TrustDomainTag = "spiffe.trust_domain";
+
     internal static readonly ActivitySource ActivitySource = new(Name);
 
     internal static readonly Meter Meter = new(Name);
@@ -48,6 +51,9 @@ public static class MtlsTelemetry
 
     /// <summary>SVID rotations received by a source.</summary>
     internal static readonly Counter<long> Rotations = Meter.CreateCounter<long>("mtls.svid.rotations", "{rotation}", "X509-SVID rotations received");
+
+    /// <summary>Bundle endpoint fetches by federated trust domain and outcome (<c>ok</c>, <c>failed</c>).</summary>
+    internal static readonly Counter<long> FederationFetches = Meter.CreateCounter<long>("mtls.federation.fetches", "{fetch}", "Bundle endpoint fetches by federated trust domain and outcome");
 
     /// <summary>Updates rejected by a source (invalid SVID or bundle), by reason.</summary>
     internal static readonly Counter<long> RejectedUpdates = Meter.CreateCounter<long>("mtls.source.rejected_updates", "{update}", "Source updates rejected as invalid");

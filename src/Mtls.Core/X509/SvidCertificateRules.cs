@@ -104,6 +104,25 @@ internal static class SvidCertificateRules
             : null;
     }
 
+    /// <summary>
+    /// Checks an authority of <paramref name="trustDomain"/>'s bundle: the signing rules of <see cref="CheckSigning"/>,
+    /// and a SPIFFE ID, if it carries one, naming that trust domain (a bundle fetched for one trust domain must not
+    /// hold another's CA).
+    /// </summary>
+    internal static X509SvidException? CheckAuthority(X509Certificate2 certificate, TrustDomain trustDomain)
+    {
+        var error = CheckSigning(certificate);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        error = ReadUris(certificate, out int count, out string? uri, out _);
+        return error ?? (count == 1 && SpiffeId.TryParse(uri, out var id) && id.TrustDomain != trustDomain
+            ? new X509SvidException(X509SvidRule.UntrustedTrustDomain, $"authority '{certificate.Subject}' carries SPIFFE ID '{id}' of another trust domain than {trustDomain}")
+            : null);
+    }
+
     /// <summary>The first extension of type <typeparamref name="T"/>; a loop, because this runs on every handshake.</summary>
     private static T? Find<T>(X509Certificate2 certificate)
         where T : X509Extension
