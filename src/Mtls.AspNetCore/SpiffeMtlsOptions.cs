@@ -47,6 +47,18 @@ public sealed class SpiffeMtlsOptions
     /// </summary>
     public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// Ports whose endpoints run in PERMISSIVE mode (<c>Spiffe:PermissivePorts</c>), for migrating callers one at a
+    /// time: the endpoint accepts mTLS callers exactly as usual, and plaintext callers too, told apart by the first
+    /// byte of the connection (a TLS ClientHello or not). Plaintext requests have no peer (rules and policies see
+    /// none: <c>Principals</c> never matches them, <c>NotPrincipals</c> always does), and are counted
+    /// (<c>mtls.permissive.plaintext_requests</c>) and logged by route. Empty (the default): every endpoint is STRICT.
+    /// </summary>
+    public IList<int> PermissivePorts { get; } = [];
+
+    /// <summary>The caller inventory (<c>Spiffe:CallerInventory</c>), recorded while any endpoint is permissive or a rule audits.</summary>
+    public SpiffeCallerInventoryOptions CallerInventory { get; } = new();
+
     /// <summary>The declarative authorization rules (<c>Spiffe:Authorization:Rules</c>).</summary>
     public SpiffeAuthorizationRulesOptions Authorization { get; } = new();
 

@@ -34,6 +34,24 @@ internal sealed class SpiffeMtlsOptionsValidator : IValidateOptions<SpiffeMtlsOp
             failures.Add($"{Section}:MaxConnectionAge must be positive (or {Timeout.InfiniteTimeSpan} for no bound), not {options.MaxConnectionAge}");
         }
 
+        for (int i = 0; i < options.PermissivePorts.Count; i++)
+        {
+            int port = options.PermissivePorts[i];
+            if (port is < 1 or > 65535)
+            {
+                failures.Add($"{Section}:PermissivePorts:{i} must be a fixed port (1-65535), not {port}");
+            }
+            else if (options.Exemptions.Any(e => e.Port == port))
+            {
+                failures.Add($"{Section}:PermissivePorts:{i} {port} is also exempt from mTLS (ExemptPort): choose one");
+            }
+        }
+
+        if (options.CallerInventory.MaxEntries is < 1 or > SpiffeCallerInventoryOptions.MaxEntriesLimit)
+        {
+            failures.Add($"{Section}:CallerInventory:MaxEntries must be between 1 and {SpiffeCallerInventoryOptions.MaxEntriesLimit}, not {options.CallerInventory.MaxEntries}");
+        }
+
         for (int i = 0; i < options.Authorization.Rules.Count; i++)
         {
             try

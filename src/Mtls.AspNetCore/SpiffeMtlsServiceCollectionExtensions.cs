@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Mtls.AspNetCore.Authentication;
 using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Federation;
+using Mtls.AspNetCore.Inventory;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Hosting;
 
@@ -53,6 +54,7 @@ public static class SpiffeMtlsServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeMtlsOptions>, SpiffeMtlsOptionsValidator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<SpiffeMtlsOptions>, FederatedTrustDomainsAdmission>());
             services.AddSingleton<SpiffeServerTls>();
+            services.AddSingleton<SpiffeCallerInventory>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());

@@ -59,6 +59,10 @@ internal sealed class SpiffeServerTls : IDisposable
         return port is null ? null : Options.Exemptions.FirstOrDefault(e => e.Port == port);
     }
 
+    /// <summary>Whether <paramref name="endpoint"/>'s port accepts plaintext callers too (PERMISSIVE).</summary>
+    internal bool IsPermissive(ListenOptions endpoint) =>
+        endpoint.EndPoint is IPEndPoint ip && Options.PermissivePorts.Contains(ip.Port);
+
     /// <summary>True the first time <paramref name="endpoint"/> is registered, so that applying a part twice is harmless.</summary>
     internal bool TryRegister(ListenOptions endpoint, SpiffeEndpointExemption? exemption)
     {
@@ -70,7 +74,7 @@ internal sealed class SpiffeServerTls : IDisposable
 
     /// <summary>
     /// How the Kestrel part covers the bound <paramref name="address"/> (as Kestrel lists it): <c>mTLS</c>,
-    /// <c>exempt (name)</c>, or null when it does not. Endpoints are matched by Unix socket path or by port: a
+    /// <c>PERMISSIVE</c>, <c>exempt (name)</c>, or null when it does not. Endpoints are matched by Unix socket path or by port: a
     /// request-level check refuses any connection that reached an uncovered endpoint anyway.
     /// </summary>
     internal string? Coverage(string address)
@@ -97,7 +101,9 @@ internal sealed class SpiffeServerTls : IDisposable
                 };
                 if (same)
                 {
-                    return exemption is null ? "mTLS" : $"exempt ({exemption.Name})";
+                    return exemption is not null ? $"exempt ({exemption.Name})"
+                        : IsPermissive(endpoint) ? "PERMISSIVE (mTLS, and plaintext without a peer)"
+                        : "mTLS";
                 }
             }
         }

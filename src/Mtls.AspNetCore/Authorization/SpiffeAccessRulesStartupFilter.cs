@@ -6,7 +6,8 @@ namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
 /// Puts the connection check (<see cref="Kestrel.SpiffeConnectionMiddleware"/>) and then
-/// <see cref="SpiffeAccessRulesMiddleware"/> in front of the application's own pipeline, with the rule set of a
+/// <see cref="SpiffeAccessRulesMiddleware"/> and the caller inventory's recorder in front of the application's own
+/// pipeline, with the rule set of a
 /// <see cref="SpiffeAccessPolicyMonitor"/> that this filter owns (the container disposes it with the filter).
 /// </summary>
 internal sealed class SpiffeAccessRulesStartupFilter : IStartupFilter, IDisposable
@@ -18,6 +19,7 @@ internal sealed class SpiffeAccessRulesStartupFilter : IStartupFilter, IDisposab
         _rules ??= ActivatorUtilities.CreateInstance<SpiffeAccessPolicyMonitor>(app.ApplicationServices);
         app.UseMiddleware<Kestrel.SpiffeConnectionMiddleware>();
         app.UseMiddleware<SpiffeAccessRulesMiddleware>(_rules);
+        app.UseMiddleware<Inventory.SpiffeCallerInventoryMiddleware>(_rules);
         next(app);
     };
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Inventory;
 using Mtls.Authorization;
 using Mtls.Telemetry;
 
@@ -10,12 +11,14 @@ namespace Mtls.AspNetCore.Kestrel;
 /// <summary>
 /// First in the pipeline: every request must have come through an endpoint the Kestrel part covers. On an mTLS
 /// connection the peer is re-checked (expiry, bundle changes): a peer no longer valid gets a bare 403 and its
-/// connection is closed. On an exempt endpoint only its listed paths are served. A connection older than
+/// connection is closed. On an exempt endpoint only its listed paths are served. A plaintext request on a permissive
+/// endpoint is served without a peer, then counted and logged by route. A connection older than
 /// <see cref="SpiffeMtlsOptions.MaxConnectionAge"/> serves the request and is then closed gracefully.
 /// </summary>
 internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, SpiffeServerTls tls, ILogger<SpiffeConnectionMiddleware> logger)
 {
     private readonly TimeSpan _maxAge = tls.Options.MaxConnectionAge;
+    private readonly LogRateLimiter _plaintextLog = new(tls.Time);
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -54,7 +57,39 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
             context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
 
+        return connection.IsPlaintext ? ServePlaintextAsync(context) : next(context);
+    }
+
+    /// <summary>
+    /// Serves a request that a permissive endpoint accepted without TLS, counting it and logging it by route (at most
+    /// <see cref="LogRateLimiter.DefaultPermitsPerInterval"/> lines per route and minute) once routing has chosen it and
+    /// before the response starts, so that the operator sees which callers must still move to mTLS before the port
+    /// turns STRICT.
+    /// </summary>
+    private Task ServePlaintextAsync(HttpContext context)
+    {
+        context.Response.OnStarting(static state =>
+        {
+            var (middleware, context) = ((SpiffeConnectionMiddleware, HttpContext))state;
+            middleware.ReportPlaintext(context);
+            return Task.CompletedTask;
+        }, (this, context));
         return next(context);
+    }
+
+    private void ReportPlaintext(HttpContext context)
+    {
+        string route = SpiffeCallRoute.Template(context);
+        SpiffeInventoryTelemetry.PlaintextRequests.Add(1, new KeyValuePair<string, object?>(SpiffeInventoryTelemetry.RouteTag, route));
+        if (_plaintextLog.TryAcquire(route, out long suppressed))
+        {
+            if (suppressed > 0)
+            {
+                LogPlaintextSuppressed(logger, suppressed, route);
+            }
+
+            LogPlaintext(logger, context.Connection.LocalPort, SpiffeCallRoute.Method(context.Request), route, context.Connection.RemoteIpAddress?.ToString() ?? "(unknown)");
+        }
     }
 
     private static Task Refuse(HttpContext context, int status)
@@ -86,6 +121,12 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
 
     [LoggerMessage(1, LogLevel.Error, "Refused a request on port {Port} ({Path}): its endpoint neither speaks SPIFFE mTLS nor is exempt", EventName = "SpiffeUncoveredEndpoint")]
     private static partial void LogUncovered(ILogger logger, int port, string path);
+
+    [LoggerMessage(3, LogLevel.Warning, "Plaintext request on permissive port {Port}: {Method} {Route} from {RemoteAddress}; this caller has no SPIFFE peer and must move to mTLS before the port turns STRICT", EventName = "SpiffePlaintextRequest")]
+    private static partial void LogPlaintext(ILogger logger, int port, string method, string route, string remoteAddress);
+
+    [LoggerMessage(4, LogLevel.Warning, "{Suppressed} more plaintext requests to {Route} were not logged in the last minute", EventName = "SpiffePlaintextRequestsSuppressed")]
+    private static partial void LogPlaintextSuppressed(ILogger logger, long suppressed, string route);
 
     [LoggerMessage(2, LogLevel.Warning, "Closing a connection from {PeerSpiffeId}: the peer is no longer valid ({Reason})", EventName = "SpiffePeerNoLongerValid")]
     private static partial void LogPeerNoLongerValid(ILogger logger, string peerSpiffeId, string reason);

@@ -19,7 +19,8 @@ public static class SpiffeListenOptionsExtensions
     /// against the bundle of the client's trust domain and admits only what the handshake authorizer allows; the
     /// verified ID lands in <see cref="ISpiffePeerFeature"/>, and every request re-checks it. Needs
     /// <c>services.AddSpiffeMtls()</c>. Calling it again on the same endpoint does nothing. With
-    /// <see cref="SpiffeMtlsOptions.AllEndpoints"/> (the default), endpoints get this without calling it.
+    /// <see cref="SpiffeMtlsOptions.AllEndpoints"/> (the default), endpoints get this without calling it. On a port
+    /// listed in <see cref="SpiffeMtlsOptions.PermissivePorts"/> the endpoint also serves plaintext callers, without a peer.
     /// </summary>
     public static ListenOptions UseSpiffeMtls(this ListenOptions listenOptions)
     {
@@ -31,6 +32,12 @@ public static class SpiffeListenOptionsExtensions
         }
 
         var endpoint = new EndpointState();
+        var permissive = tls.IsPermissive(listenOptions) ? new SpiffePermissiveConnectionMiddleware(tls) : null;
+        if (permissive is not null)
+        {
+            listenOptions.Use(permissive.Detect);
+        }
+
         listenOptions.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = SelectOptions,
@@ -44,6 +51,11 @@ public static class SpiffeListenOptionsExtensions
             endpoint.Server = server;
             return context => RecordPeer(context, next, server, tls.Time);
         });
+        if (permissive is not null)
+        {
+            listenOptions.Use(permissive.CaptureAfterTls);
+        }
+
         return listenOptions;
     }
 
