@@ -4,7 +4,7 @@ using Mtls.Telemetry;
 namespace Demo;
 
 /// <summary>
-/// Listens to the library's <c>mtls.handshakes</c> counter and completes with the outcome of the first handshake a
+/// Listens to the library's <c>mtls.handshake.duration</c> histogram and completes with the <c>error.type</c> of the first handshake a
 /// server refused: how the demo shows why orders turned a peer away, from the same metric an operator would graph.
 /// </summary>
 internal sealed class HandshakeRefusals : IDisposable
@@ -16,29 +16,29 @@ internal sealed class HandshakeRefusals : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == MtlsTelemetry.Name && instrument.Name == "mtls.handshakes")
+            if (instrument.Meter.Name == MtlsTelemetry.Name && instrument.Name == MtlsTelemetry.HandshakeDurationName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
         {
-            string? side = null, outcome = null;
+            string? side = null, errorType = null;
             foreach (var tag in tags)
             {
                 if (tag.Key == MtlsTelemetry.SideTag)
                 {
                     side = tag.Value as string;
                 }
-                else if (tag.Key == MtlsTelemetry.OutcomeTag)
+                else if (tag.Key == MtlsTelemetry.ErrorTypeTag)
                 {
-                    outcome = tag.Value as string;
+                    errorType = tag.Value as string;
                 }
             }
 
-            if (side == "server" && outcome is not null and not "ok")
+            if (side == "server" && errorType is not null)
             {
-                _first.TrySetResult(outcome);
+                _first.TrySetResult(errorType);
             }
         });
         _listener.Start();

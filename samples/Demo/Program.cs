@@ -42,6 +42,9 @@ await using var billingAgent = await StartAgentAsync(ca, ProxyScenario.Billing, 
 await using var gatewayAgent = await StartAgentAsync(ca, ProxyScenario.Gateway);
 frontendAgent.AddJwtIssuer(jwtIssuer);
 using var refusals = new HandshakeRefusals();
+await using var metrics = MetricsEndpoint.Build();
+await metrics.StartAsync();
+var metricsUrl = new Uri(new Uri(metrics.Urls.Single()), "/metrics");
 
 static void Quiet(ILoggingBuilder logging) => logging.ClearProviders();
 static Dictionary<string, string?> Identity(WorkloadApiServer agent) => new()
@@ -63,6 +66,7 @@ var frontendSource = frontend.Services.GetRequiredService<IX509Source>();
 transcript.Note($"Workload API agents (unix sockets): orders {ordersAgent.Address}, frontend {frontendAgent.Address}, reports {reportsAgent.Address}");
 transcript.Note($"orders   {ordersUrl}  mTLS as {ShopIds.Orders}; its API and gRPC service admit only {ShopIds.Frontend}");
 transcript.Note($"frontend calls orders as {ShopIds.Frontend}; reports calls orders as {Reports}");
+transcript.Note($"Prometheus metrics of every service here: scrape {metricsUrl} (plain http, 127.0.0.1 only)");
 Console.WriteLine();
 
 await transcript.StepAsync("frontend -> orders over HTTP (mTLS): allowed", async cancel =>
@@ -154,6 +158,16 @@ await using (var proxy = await ProxyScenario.StartAsync(Identity(billingAgent), 
             $"HTTP {status}, empty body: the gateway is a valid peer but the frontend's token for {ShopIds.Orders} is not one for billing; billing's OnFailed event saw rule {rule}, the caller learned nothing more");
     });
 }
+
+await transcript.StepAsync("telemetry: the request metrics name the caller and the callee by verified SPIFFE ID", async cancel =>
+{
+    using var http = new HttpClient();
+    string exposition = await http.GetStringAsync(metricsUrl, cancel);
+    string edge = $"spiffe_client_id=\"{ShopIds.Frontend}\",spiffe_server_id=\"{ShopIds.Orders}\"";
+    var line = exposition.Split('\n').FirstOrDefault(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains(edge, StringComparison.Ordinal) && l.Contains("http_response_status_code=\"200\"", StringComparison.Ordinal));
+    return (line is not null,
+        $"{metricsUrl} serves {line ?? "(no such series)"}; who calls whom: sum by (spiffe_client_id, spiffe_server_id) (rate(http_server_request_duration_seconds_count[5m]))");
+});
 
 Console.WriteLine();
 Console.WriteLine(transcript.Failures == 0

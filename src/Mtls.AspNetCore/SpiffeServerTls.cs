@@ -9,6 +9,7 @@ using Mtls.AspNetCore.Authorization;
 using Mtls.Hosting;
 using Mtls.Identity;
 using Mtls.Sources;
+using Mtls.Telemetry;
 using Mtls.Tls;
 
 namespace Mtls.AspNetCore;
@@ -27,13 +28,14 @@ internal sealed class SpiffeServerTls : IDisposable
     private readonly List<SpiffeTlsServer> _servers = [];
     private readonly Dictionary<ListenOptions, SpiffeEndpointExemption?> _endpoints = new(ReferenceEqualityComparer.Instance);
 
-    public SpiffeServerTls(IX509Source source, IOptions<SpiffeMtlsOptions> options, IOptions<SpiffeX509SourceOptions> sourceOptions, TimeProvider time, ILoggerFactory loggerFactory)
+    public SpiffeServerTls(IX509Source source, IOptions<SpiffeMtlsOptions> options, IOptions<SpiffeX509SourceOptions> sourceOptions, SpiffeIdLabels labels, TimeProvider time, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sourceOptions);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         var value = options.Value;
         Source = source;
+        Labels = labels;
         Time = time;
         Options = value;
         _loggerFactory = loggerFactory;
@@ -47,6 +49,9 @@ internal sealed class SpiffeServerTls : IDisposable
     internal IX509Source Source { get; }
 
     internal TimeProvider Time { get; }
+
+    /// <summary>How request metrics report identities (<c>Spiffe:Telemetry</c>).</summary>
+    internal SpiffeIdLabels Labels { get; }
 
     internal SpiffeMtlsOptions Options { get; }
 

@@ -20,12 +20,14 @@ internal sealed partial class SpiffeConnector
     private readonly SpiffeTlsClient _tls;
     private readonly ILogger _logger;
     private readonly LogRateLimiter _refusals;
+    private readonly SpiffeIdLabels _labels;
 
-    internal SpiffeConnector(SpiffeTlsClient tls, ILogger logger, TimeProvider? time = null)
+    internal SpiffeConnector(SpiffeTlsClient tls, ILogger logger, TimeProvider? time = null, SpiffeIdLabels? labels = null)
     {
         _tls = tls;
         _logger = logger;
         _refusals = new LogRateLimiter(time);
+        _labels = labels ?? SpiffeIdLabels.Default;
     }
 
     /// <summary>A handler whose every connection is SPIFFE mTLS.</summary>
@@ -45,6 +47,11 @@ internal sealed partial class SpiffeConnector
 
         // Fails closed for any TLS the handler would run itself instead of ConnectAsync (HTTP/3 over QUIC).
         handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => false;
+        if (_labels.Enabled)
+        {
+            new SpiffeConnectionIdentities(_labels).Attach(handler);
+        }
+
         return handler;
     }
 

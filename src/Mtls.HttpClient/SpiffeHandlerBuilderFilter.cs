@@ -4,8 +4,9 @@ using Microsoft.Extensions.Http;
 namespace Mtls.Http;
 
 /// <summary>
-/// Appends <see cref="SpiffeFailureHandler"/> after every handler configured for an mTLS client, so it is the
-/// innermost one whatever order the application added its handlers (resilience included) in.
+/// Appends <see cref="SpiffeFailureHandler"/> (and <see cref="SpiffeTelemetryHandler"/>, so that each attempt is
+/// attributed) after every handler configured for an mTLS client, so they are the innermost ones whatever order the
+/// application added its handlers (resilience included) in.
 /// </summary>
 internal sealed class SpiffeHandlerBuilderFilter(IEnumerable<SpiffeClientRegistration> registrations) : IHttpMessageHandlerBuilderFilter
 {
@@ -20,6 +21,10 @@ internal sealed class SpiffeHandlerBuilderFilter(IEnumerable<SpiffeClientRegistr
             if (builder.Name is { } name && _names.Contains(name))
             {
                 builder.AdditionalHandlers.Add(new SpiffeFailureHandler());
+                if (SpiffeConnectionIdentities.Of(builder.PrimaryHandler) is { } identities)
+                {
+                    builder.AdditionalHandlers.Add(new SpiffeTelemetryHandler(identities));
+                }
             }
         };
     }

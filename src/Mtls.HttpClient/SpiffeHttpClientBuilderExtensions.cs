@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Mtls.Authorization;
 using Mtls.Hosting;
 using Mtls.Sources;
+using Mtls.Telemetry;
 using Mtls.Tls;
 
 namespace Mtls.Http;
@@ -64,6 +65,7 @@ public static class SpiffeHttpClientBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeHttpClientOptions>, SpiffeHttpClientOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHttpMessageHandlerBuilderFilter, SpiffeHandlerBuilderFilter>());
         services.AddSingleton(new SpiffeClientRegistration(name));
+        services.AddSpiffeTelemetryOptions();
 
         // One connector per client name and container: its TLS objects outlive the handlers the factory recycles.
         services.AddKeyedSingleton(name, (provider, _) =>
@@ -71,7 +73,7 @@ public static class SpiffeHttpClientBuilderExtensions
             var loggerFactory = provider.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
             var time = provider.GetService<TimeProvider>() ?? TimeProvider.System;
             var tls = new SpiffeTlsClient(source(provider), authorize, new SpiffeTlsOptions { TimeProvider = time, LoggerFactory = loggerFactory });
-            return new SpiffeConnector(tls, loggerFactory.CreateLogger<SpiffeConnector>(), time);
+            return new SpiffeConnector(tls, loggerFactory.CreateLogger<SpiffeConnector>(), time, provider.GetService<SpiffeIdLabels>());
         });
 
         builder.ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredKeyedService<SpiffeConnector>(name)

@@ -19,7 +19,7 @@ public static class SpiffeHttpHandlerFactory
     /// <see cref="SpiffeAuthorizationException"/>.
     /// </summary>
     public static HttpMessageHandler Create(IX509Source source, Authorizer authorizer, SpiffeHttpClientOptions? options = null, ILoggerFactory? loggerFactory = null) =>
-        new SpiffeFailureHandler(CreateSocketsHttpHandler(source, authorizer, options, loggerFactory));
+        WithTelemetry(CreateSocketsHttpHandler(source, authorizer, options, loggerFactory));
 
     /// <summary>
     /// The bare <see cref="SocketsHttpHandler"/> of <see cref="Create"/>, for composing with your own handlers.
@@ -36,4 +36,8 @@ public static class SpiffeHttpHandlerFactory
         var tls = new SpiffeTlsClient(source, authorizer, new SpiffeTlsOptions { LoggerFactory = loggerFactory });
         return new SpiffeConnector(tls, loggerFactory.CreateLogger<SpiffeConnector>()).CreateHandler(options);
     }
+
+    /// <summary>The failure mapping outermost, then the identities of the carrying connection on each request's metric and span.</summary>
+    private static SpiffeFailureHandler WithTelemetry(SocketsHttpHandler handler) =>
+        new(SpiffeConnectionIdentities.Of(handler) is { } identities ? new SpiffeTelemetryHandler(identities, handler) : handler);
 }

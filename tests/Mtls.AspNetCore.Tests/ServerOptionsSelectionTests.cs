@@ -57,5 +57,5 @@ public sealed class ServerOptionsSelectionTests : IDisposable
     public void Dispose() => _pki.Dispose();
 
     private static SpiffeServerTls CreateServerTls(InMemoryX509Source source) =>
-        new(source, Options.Create(new SpiffeMtlsOptions()), Options.Create(new Mtls.Hosting.SpiffeX509SourceOptions()), TimeProvider.System, NullLoggerFactory.Instance);
+        new(source, Options.Create(new SpiffeMtlsOptions()), Options.Create(new Mtls.Hosting.SpiffeX509SourceOptions()), Mtls.Telemetry.SpiffeIdLabels.Default, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -26,11 +26,13 @@ public sealed class TelemetryTests : IDisposable
         };
         _meters.SetMeasurementEventCallback<long>((instrument, _, tags, _) =>
             _measurements.Enqueue((instrument.Name, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
+        _meters.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+            _measurements.Enqueue((instrument.Name, tags.ToArray().ToDictionary(t => t.Key, t => t.Value))));
         _meters.Start();
     }
 
     [Fact]
-    public async Task Records_client_handshake_and_allow_decision_with_the_rule_and_server_id()
+    public async Task Records_client_handshake_duration_and_allow_decision_with_the_rule_and_server_id()
     {
         // A rule no other test uses, so measurements from tests running in parallel cannot match.
         var authorizer = Authorizer.Id(TestPki.OrdersId).Or(Authorizer.Id("spiffe://example.org/telemetry-allow"));
@@ -41,14 +43,14 @@ public sealed class TelemetryTests : IDisposable
         await services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").GetStringAsync("serial");
 
         Assert.Contains(_measurements, m => m.Instrument == "mtls.authorization.decisions"
-            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.OutcomeTag) == "allow"
+            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.DecisionTag) == "allow"
             && Tag(m, MtlsTelemetry.RuleTag) == authorizer.ToString() && Tag(m, MtlsTelemetry.PeerSpiffeIdTag) == TestPki.OrdersId);
-        Assert.Contains(_measurements, m => m.Instrument == "mtls.handshakes"
-            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.OutcomeTag) == "ok" && Tag(m, MtlsTelemetry.PeerTrustDomainTag) == "example.org");
+        Assert.Contains(_measurements, m => m.Instrument == MtlsTelemetry.HandshakeDurationName
+            && Tag(m, MtlsTelemetry.SideTag) == "client" && !m.Tags.ContainsKey(MtlsTelemetry.ErrorTypeTag));
     }
 
     [Fact]
-    public async Task Records_deny_decision_and_unauthorized_handshake_for_a_refused_server()
+    public async Task Records_deny_decision_and_a_handshake_with_error_type_unauthorized_for_a_refused_server()
     {
         var authorizer = Authorizer.Id("spiffe://example.org/telemetry-deny");
         using var source = _pki.ClientSource();
@@ -58,10 +60,10 @@ public sealed class TelemetryTests : IDisposable
         await Assert.ThrowsAsync<SpiffeAuthorizationException>(() => services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").GetStringAsync("serial"));
 
         Assert.Contains(_measurements, m => m.Instrument == "mtls.authorization.decisions"
-            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.OutcomeTag) == "deny"
+            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.DecisionTag) == "deny"
             && Tag(m, MtlsTelemetry.RuleTag) == authorizer.ToString() && Tag(m, MtlsTelemetry.PeerSpiffeIdTag) == TestPki.BillingId);
-        Assert.Contains(_measurements, m => m.Instrument == "mtls.handshakes"
-            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.OutcomeTag) == "unauthorized");
+        Assert.Contains(_measurements, m => m.Instrument == MtlsTelemetry.HandshakeDurationName
+            && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.ErrorTypeTag) == "unauthorized");
     }
 
     [Fact]

@@ -25,6 +25,8 @@ public sealed class DemoTests
         Assert.Equal(rotation.Groups[4].Value, rotation.Groups[5].Value);
         Assert.Contains("HTTP 200: invoice 2001 for spiffe://cluster.local/ns/shop/sa/frontend, mTLS peer spiffe://cluster.local/ns/ingress/sa/gateway", output, StringComparison.Ordinal);
         Assert.Contains("HTTP 403, empty body: the gateway is a valid peer but the frontend's token for spiffe://cluster.local/ns/shop/sa/orders is not one for billing; billing's OnFailed event saw rule WrongAudience", output, StringComparison.Ordinal);
+        Assert.Contains("PASS  8. telemetry: the request metrics name the caller and the callee by verified SPIFFE ID", output, StringComparison.Ordinal);
+        Assert.Contains("Prometheus metrics of every service here: scrape http://127.0.0.1:", output, StringComparison.Ordinal);
         Assert.Contains("All steps behaved as expected.", output, StringComparison.Ordinal);
     }
 }

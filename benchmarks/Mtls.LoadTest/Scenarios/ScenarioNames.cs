@@ -10,6 +10,7 @@ internal static class ScenarioNames
     internal const string MtlsRules = "Mtls rules";
     internal const string MtlsRulesFullHandshakes = "Mtls rules, no resumption";
     internal const string MtlsPolicy = "Mtls rules + policy";
+    internal const string MtlsTelemetry = "Mtls rules + telemetry";
     internal const string MtlsBothSides = "Mtls rules, Mtls client";
     internal const string Handwritten = "handwritten";
     internal const string HandwrittenCached = "handwritten, cached";

@@ -4,6 +4,8 @@ using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Kestrel;
 using Mtls.Authorization;
 using Mtls.Hosting;
+using Mtls.OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace Mtls.LoadTest.Servers;
 
@@ -11,7 +13,8 @@ namespace Mtls.LoadTest.Servers;
 /// What differs between server kinds beyond Kestrel's listen options:
 /// <c>plaintext</c> and <c>raw</c> (no SPIFFE logic), <c>mtls-kestrel</c> (the rule set and connection checks without the
 /// authentication and authorization services), <c>mtls-rules</c> (Mtls with the declarative rule set and the
-/// handshake authorizer), <c>mtls-policy</c> (the same plus an endpoint policy, so the Spiffe authentication scheme
+/// handshake authorizer), <c>mtls-telemetry</c> (<c>mtls-rules</c> with OpenTelemetry metrics on: request metrics with
+/// verified identities and Mtls's instruments, aggregated by the Prometheus exporter), <c>mtls-policy</c> (the same plus an endpoint policy, so the Spiffe authentication scheme
 /// runs per request) and <c>handwritten</c> (what a user writes today without Mtls, see <see cref="HandwrittenServer"/>; <c>handwritten-cached</c> with the
 /// certificate handler's validation cache).
 /// </summary>
@@ -22,10 +25,11 @@ internal static class ServerKinds
     internal const string MtlsKestrel = "mtls-kestrel";
     internal const string MtlsRules = "mtls-rules";
     internal const string MtlsPolicy = "mtls-policy";
+    internal const string MtlsTelemetry = "mtls-telemetry";
     internal const string Handwritten = "handwritten";
     internal const string HandwrittenCached = "handwritten-cached";
 
-    private static bool IsMtls(string kind) => kind is MtlsKestrel or MtlsRules or MtlsPolicy;
+    private static bool IsMtls(string kind) => kind is MtlsKestrel or MtlsRules or MtlsPolicy or MtlsTelemetry;
 
     internal static void Configure(string kind, WebApplicationBuilder builder, string certificateDirectory)
     {
@@ -77,20 +81,27 @@ internal static class ServerKinds
         {
             builder.Services.AddSpiffeMtls(configure);
         }
+
+        // The README's setup line: what enabling telemetry costs per request (identity tags on ASP.NET Core's request
+        // metric, the histogram aggregation, Mtls's instruments). Nobody scrapes during the run.
+        if (kind == MtlsTelemetry)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMtlsInstrumentation().AddPrometheusExporter());
+        }
     }
 
     internal static void ConfigureListen(string kind, ListenOptions listen, string certificateDirectory)
     {
         switch (kind)
         {
-            case MtlsKestrel or MtlsRules or MtlsPolicy:
+            case MtlsKestrel or MtlsRules or MtlsPolicy or MtlsTelemetry:
                 listen.UseSpiffeMtls();
                 break;
             case Handwritten or HandwrittenCached:
                 HandwrittenServer.UseHttps(listen, certificateDirectory);
                 break;
             default:
-                throw new ArgumentException($"unknown server kind '{kind}'; expected {Plaintext}, {Raw}, {MtlsKestrel}, {MtlsRules}, {MtlsPolicy}, {Handwritten} or {HandwrittenCached}", nameof(kind));
+                throw new ArgumentException($"unknown server kind '{kind}'; expected {Plaintext}, {Raw}, {MtlsKestrel}, {MtlsRules}, {MtlsTelemetry}, {MtlsPolicy}, {Handwritten} or {HandwrittenCached}", nameof(kind));
         }
     }
 

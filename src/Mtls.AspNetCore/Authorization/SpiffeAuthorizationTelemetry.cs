@@ -7,10 +7,5 @@ internal static class SpiffeAuthorizationTelemetry
 {
     internal static void Record(bool allowed, string rule) => Record(allowed ? "allow" : "deny", rule);
 
-    internal static void Record(string outcome, string rule) =>
-        MtlsTelemetry.AuthorizationDecisions.Add(
-            1,
-            new(MtlsTelemetry.SideTag, "server"),
-            new(MtlsTelemetry.OutcomeTag, outcome),
-            new(MtlsTelemetry.RuleTag, rule));
+    internal static void Record(string decision, string rule) => MtlsTelemetry.RecordDecision("server", decision, rule);
 }

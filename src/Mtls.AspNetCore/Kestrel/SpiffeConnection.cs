@@ -9,12 +9,13 @@ internal sealed class SpiffeConnection
 {
     private int _closeRequested;
 
-    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, bool isPlaintext, long openedAt)
+    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, bool isPlaintext, long openedAt, SpiffeRequestIdentities? identities)
     {
         Peer = peer;
         Exemption = exemption;
         IsPlaintext = isPlaintext;
         OpenedAt = openedAt;
+        Identities = identities;
     }
 
     /// <summary>The verified peer; null on an exempt endpoint and on a plaintext connection.</summary>
@@ -29,11 +30,14 @@ internal sealed class SpiffeConnection
     /// <summary>When the connection was accepted, as a <see cref="TimeProvider"/> timestamp.</summary>
     internal long OpenedAt { get; }
 
-    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, long openedAt) => new(peer, null, false, openedAt);
+    /// <summary>The identity attributes of the connection's requests; null on an exempt or plaintext connection, or with identities off.</summary>
+    internal SpiffeRequestIdentities? Identities { get; }
 
-    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, long openedAt) => new(null, exemption, false, openedAt);
+    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, long openedAt, SpiffeRequestIdentities? identities) => new(peer, null, false, openedAt, identities);
 
-    internal static SpiffeConnection ForPlaintext(long openedAt) => new(null, null, true, openedAt);
+    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, long openedAt) => new(null, exemption, false, openedAt, null);
+
+    internal static SpiffeConnection ForPlaintext(long openedAt) => new(null, null, true, openedAt, null);
 
     /// <summary>True the first time it is called: the connection is asked to close once.</summary>
     internal bool TryMarkCloseRequested() => Interlocked.Exchange(ref _closeRequested, 1) == 0;

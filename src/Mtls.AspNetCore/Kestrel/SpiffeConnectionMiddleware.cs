@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Mtls.AspNetCore.Inventory;
 using Mtls.Authorization;
@@ -42,7 +43,7 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
                 return Refuse(context, StatusCodes.Status403Forbidden);
             }
 
-            Activity.Current?.SetTag(MtlsTelemetry.PeerSpiffeIdTag, peer.Id.ToString());
+            connection.Identities?.Apply(context.Features.Get<IHttpMetricsTagsFeature>(), Activity.Current);
         }
         else if (connection.Exemption is { Paths.Count: > 0 } exemption && !IsListed(exemption.Paths, context.Request.Path.Value))
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Mtls.Telemetry;
 using Mtls.Tls;
 
 namespace Mtls.AspNetCore.Kestrel;
@@ -49,7 +50,7 @@ public static class SpiffeListenOptionsExtensions
             // Kestrel builds connection middleware when it binds, once the endpoint's protocols are final.
             var server = tls.CreateServer(listenOptions.Protocols);
             endpoint.Server = server;
-            return context => RecordPeer(context, next, server, tls.Time);
+            return context => RecordPeer(context, next, server, tls);
         });
         if (permissive is not null)
         {
@@ -84,15 +85,18 @@ public static class SpiffeListenOptionsExtensions
         listenOptions.ApplicationServices.GetService<SpiffeServerTls>()
             ?? throw new InvalidOperationException($"{caller}() needs services.AddSpiffeMtls() to be called first.");
 
-    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context) =>
-        ((EndpointState)context.State!).SelectOptions();
+    private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context)
+    {
+        HandshakeClock.Start(context.SslStream);
+        return ((EndpointState)context.State!).SelectOptions();
+    }
 
     /// <summary>
     /// Runs after the handshake, before any request: the peer the validation callback verified, or, when the runtime
     /// ran none (a resumed session may skip it), the peer verified now (<see cref="SpiffeTlsServer.Confirm"/>). A
     /// connection without a verified peer, whatever the reason, is closed unserved.
     /// </summary>
-    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeTlsServer server, TimeProvider time)
+    private static Task RecordPeer(ConnectionContext context, ConnectionDelegate next, SpiffeTlsServer server, SpiffeServerTls tls)
     {
         var stream = context.Features.Get<ISslStreamFeature>()?.SslStream;
         var verified = stream is null ? null : server.Confirm(stream);
@@ -103,7 +107,8 @@ public static class SpiffeListenOptionsExtensions
         }
 
         var peer = new SpiffePeerFeature(verified);
-        context.Features.Set(SpiffeConnection.ForPeer(peer, time.GetTimestamp()));
+        var identities = SpiffeRequestIdentities.Create(tls.Labels, verified.Id, tls.Labels.LocalId(stream!.LocalCertificate));
+        context.Features.Set(SpiffeConnection.ForPeer(peer, tls.Time.GetTimestamp(), identities));
         context.Features.Set<ISpiffePeerFeature>(peer);
         return next(context);
     }

@@ -33,6 +33,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             services.TryAddSingleton(SpiffeFederationHost.Create);
             services.TryAddSingleton(SpiffeX509SourceFactory.Choose);
             services.AddHostedService<SpiffeX509SourceStartup>();
+            services.AddSpiffeTelemetryOptions();
         }
 
         if (configure is not null)

@@ -12,7 +12,7 @@ namespace Mtls.Hosting;
 /// <summary>
 /// Starts before a web server (hosted services registered by the application start before it): resolves the
 /// source, waits for the first SVID so that the first handshake has a certificate, and puts the SVID on the
-/// seconds-to-expiry gauge. The SVID waited for is the one the source presents (<see cref="IX509SvidSource.GetX509Svid"/>),
+/// SVID expiry and bundle age gauges. The SVID waited for is the one the source presents (<see cref="IX509SvidSource.GetX509Svid"/>),
 /// the same one servers and clients present.
 /// </summary>
 internal sealed partial class SpiffeX509SourceStartup(
@@ -61,7 +61,7 @@ internal sealed partial class SpiffeX509SourceStartup(
             LogReady(logger, svid.Id.ToString(), svid.NotAfter);
         }
 
-        _expiryWatch = MtlsTelemetry.WatchSvidExpiry(source, SpiffeX509SourceFactory.TelemetryName(value.Source), time);
+        _expiryWatch = MtlsTelemetry.WatchSource(source, SpiffeX509SourceFactory.TelemetryName(value.Source), time);
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

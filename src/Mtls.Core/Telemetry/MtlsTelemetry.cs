@@ -7,47 +7,82 @@ namespace Mtls.Telemetry;
 
 /// <summary>
 /// The names under which Mtls reports: one <see cref="Meter"/> and one <see cref="ActivitySource"/>, both called
-/// <c>"Mtls"</c>, and the tag names every package uses. Subscribe with OpenTelemetry's <c>AddMeter("Mtls")</c> and
-/// <c>AddSource("Mtls")</c>.
+/// <c>"Mtls"</c>, and the attribute names every package uses (OpenTelemetry semantic-convention style: dotted names,
+/// units in seconds, <c>error.type</c> on failures). Subscribe with OpenTelemetry's <c>AddMtlsInstrumentation()</c>
+/// (package Mtls.OpenTelemetry), or <c>AddMeter("Mtls")</c> and <c>AddSource("Mtls")</c>.
 /// </summary>
 public static class MtlsTelemetry
 {
     /// <summary>The name of the meter and the activity source.</summary>
     public const string Name = "Mtls";
 
-    /// <summary>Tag: the peer's SPIFFE ID.</summary>
+    /// <summary>
+    /// Attribute on HTTP request metrics and spans (both sides): the verified SPIFFE ID of the workload that made the
+    /// request (the caller), or its reduction chosen by <see cref="SpiffeTelemetryOptions.RequestIdentities"/>.
+    /// </summary>
+    public const string ClientSpiffeIdTag = "spiffe.client.id";
+
+    /// <summary>
+    /// Attribute on HTTP request metrics and spans (both sides): the verified SPIFFE ID of the workload that served the
+    /// request (the callee), or its reduction chosen by <see cref="SpiffeTelemetryOptions.RequestIdentities"/>.
+    /// </summary>
+    public const string ServerSpiffeIdTag = "spiffe.server.id";
+
+    /// <summary>Tag: the peer's SPIFFE ID (handshake spans, client authorization decisions).</summary>
     public const string PeerSpiffeIdTag = "spiffe.peer.id";
 
     /// <summary>Tag: the peer's trust domain.</summary>
     public const string PeerTrustDomainTag = "spiffe.peer.trust_domain";
 
+    /// <summary>Tag: a trust domain (on the bundle age gauge and federation fetches; from configuration or a bundle, never from a peer).</summary>
+    public const string TrustDomainTag = "spiffe.trust_domain";
+
     /// <summary>Tag: <c>server</c> or <c>client</c>.</summary>
     public const string SideTag = "mtls.side";
 
-    /// <summary>Tag: the outcome (<c>ok</c> or the rule broken; <c>allow</c>, <c>deny</c>, <c>audit</c>).</summary>
+    /// <summary>Tag: OpenTelemetry's <c>error.type</c>, the reason an operation failed (absent when it succeeded).</summary>
+    public const string ErrorTypeTag = "error.type";
+
+    /// <summary>Tag on handshake spans: <c>ok</c> or the reason the handshake failed.</summary>
     public const string OutcomeTag = "mtls.outcome";
 
-    /// <summary>Tag: the authorization rule that decided.</summary>
-    public const string RuleTag = "mtls.rule";
+    /// <summary>Tag: the authorization decision (<c>allow</c>, <c>deny</c>, <c>audit</c>).</summary>
+    public const string DecisionTag = "mtls.authorization.decision";
 
-    /// <summary>Tag: this workload's own SPIFFE ID (on the seconds-to-expiry gauge).</summary>
+    /// <summary>Tag: the authorization rule that decided.</summary>
+    public const string RuleTag = "mtls.authorization.rule";
+
+    /// <summary>Tag: this workload's own SPIFFE ID (on the SVID expiry gauge).</summary>
     public const string SpiffeIdTag = "spiffe.id";
 
     /// <summary>Tag: the kind of source (<c>workload-api</c>, <c>files</c>, <c>in-memory</c>).</summary>
     public const string SourceTag = "mtls.source";
 
-    /// <summary>Tag: a federated trust domain (from configuration, never from a peer).</summary>
-    public const string TrustDomainTag = "spiffe.trust_domain";
+    /// <summary>Name of the handshake duration histogram (seconds, by side, with <c>error.type</c> on refusals).</summary>
+    public const string HandshakeDurationName = "mtls.handshake.duration";
+
+    /// <summary>Name of the authorization decision counter (by side, decision and rule).</summary>
+    public const string AuthorizationDecisionsName = "mtls.authorization.decisions";
+
+    /// <summary>Name of the gauge of seconds until each watched source's X509-SVID expires.</summary>
+    public const string SvidTimeToExpiryName = "mtls.svid.time_to_expiry";
+
+    /// <summary>Name of the gauge of seconds since each trust domain's bundle last changed.</summary>
+    public const string BundleAgeName = "mtls.bundle.age";
 
     internal static readonly ActivitySource ActivitySource = new(Name);
 
     internal static readonly Meter Meter = new(Name);
 
-    /// <summary>Handshakes by side and outcome.</summary>
-    internal static readonly Counter<long> Handshakes = Meter.CreateCounter<long>("mtls.handshakes", "{handshake}", "mTLS handshakes by side and outcome");
+    /// <summary>Handshake durations by side, with <c>error.type</c> when the handshake was refused or failed.</summary>
+    internal static readonly Histogram<double> HandshakeDuration = Meter.CreateHistogram(
+        HandshakeDurationName,
+        "s",
+        "Duration of mTLS handshakes by side; error.type is set when the handshake was refused or failed",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
-    /// <summary>Authorization decisions by side, outcome and rule.</summary>
-    internal static readonly Counter<long> AuthorizationDecisions = Meter.CreateCounter<long>("mtls.authorization.decisions", "{decision}", "Peer authorization decisions by outcome and rule");
+    /// <summary>Authorization decisions by side, decision and rule.</summary>
+    internal static readonly Counter<long> AuthorizationDecisions = Meter.CreateCounter<long>(AuthorizationDecisionsName, "{decision}", "Peer authorization decisions by side, decision and rule");
 
     /// <summary>SVID rotations received by a source.</summary>
     internal static readonly Counter<long> Rotations = Meter.CreateCounter<long>("mtls.svid.rotations", "{rotation}", "X509-SVID rotations received");
@@ -55,24 +90,55 @@ public static class MtlsTelemetry
     /// <summary>Bundle endpoint fetches by federated trust domain and outcome (<c>ok</c>, <c>failed</c>).</summary>
     internal static readonly Counter<long> FederationFetches = Meter.CreateCounter<long>("mtls.federation.fetches", "{fetch}", "Bundle endpoint fetches by federated trust domain and outcome");
 
-    /// <summary>Updates rejected by a source (invalid SVID or bundle), by reason.</summary>
+    /// <summary>Updates rejected by a source (invalid SVID or bundle), with <c>error.type</c>.</summary>
     internal static readonly Counter<long> RejectedUpdates = Meter.CreateCounter<long>("mtls.source.rejected_updates", "{update}", "Source updates rejected as invalid");
 
-    private static readonly ConcurrentDictionary<ExpiryWatch, byte> WatchedSources = new();
+    private static readonly ConcurrentDictionary<SourceWatch, byte> WatchedSources = new();
 
     /// <summary>Seconds until the current X509-SVID of each watched source expires (negative once expired).</summary>
-    internal static readonly ObservableGauge<double> SecondsToExpiry = Meter.CreateObservableGauge(
-        "mtls.svid.seconds_to_expiry", ObserveSecondsToExpiry, "s", "Seconds until the current X509-SVID expires");
+    internal static readonly ObservableGauge<double> SvidTimeToExpiry = Meter.CreateObservableGauge(
+        SvidTimeToExpiryName, ObserveTimeToExpiry, "s", "Seconds until the current X509-SVID expires (negative once expired)");
 
-    /// <summary>Reports <paramref name="source"/>'s SVID on the seconds-to-expiry gauge until the result is disposed.</summary>
-    internal static IDisposable WatchSvidExpiry(IX509SvidSource source, string sourceKind, TimeProvider time)
+    /// <summary>Seconds since the bundle of each trust domain of each watched source last changed.</summary>
+    internal static readonly ObservableGauge<double> BundleAge = Meter.CreateObservableGauge(
+        BundleAgeName, ObserveBundleAge, "s", "Seconds since the X.509 bundle of each trust domain last changed (or was first received)");
+
+    /// <summary>Records one handshake of <paramref name="side"/> that started at <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    internal static void RecordHandshake(string side, long startTimestamp, string? errorType)
     {
-        var watch = new ExpiryWatch(source, sourceKind, time);
+        if (!HandshakeDuration.Enabled)
+        {
+            return;
+        }
+
+        double seconds = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+        if (errorType is null)
+        {
+            HandshakeDuration.Record(seconds, new KeyValuePair<string, object?>(SideTag, side));
+        }
+        else
+        {
+            HandshakeDuration.Record(seconds, new KeyValuePair<string, object?>(SideTag, side), new KeyValuePair<string, object?>(ErrorTypeTag, errorType));
+        }
+    }
+
+    /// <summary>Counts one authorization decision.</summary>
+    internal static void RecordDecision(string side, string decision, string rule) =>
+        AuthorizationDecisions.Add(
+            1,
+            new KeyValuePair<string, object?>(SideTag, side),
+            new KeyValuePair<string, object?>(DecisionTag, decision),
+            new KeyValuePair<string, object?>(RuleTag, rule));
+
+    /// <summary>Reports <paramref name="source"/>'s SVID expiry and bundle ages on the gauges until the result is disposed.</summary>
+    internal static IDisposable WatchSource(IX509Source source, string sourceKind, TimeProvider time)
+    {
+        var watch = new SourceWatch(source, sourceKind, time, w => WatchedSources.TryRemove(w, out _));
         WatchedSources.TryAdd(watch, 0);
         return watch;
     }
 
-    private static IEnumerable<Measurement<double>> ObserveSecondsToExpiry()
+    private static IEnumerable<Measurement<double>> ObserveTimeToExpiry()
     {
         foreach (var watch in WatchedSources.Keys)
         {
@@ -85,14 +151,15 @@ public static class MtlsTelemetry
         }
     }
 
-    private sealed class ExpiryWatch(IX509SvidSource source, string sourceKind, TimeProvider time) : IDisposable
+    private static IEnumerable<Measurement<double>> ObserveBundleAge()
     {
-        internal IX509SvidSource Source { get; } = source;
-
-        internal string SourceKind { get; } = sourceKind;
-
-        internal TimeProvider Time { get; } = time;
-
-        public void Dispose() => WatchedSources.TryRemove(this, out _);
+        foreach (var watch in WatchedSources.Keys)
+        {
+            var now = watch.Time.GetUtcNow();
+            foreach (var (trustDomain, changedAt) in watch.BundleChanges())
+            {
+                yield return new Measurement<double>((now - changedAt).TotalSeconds, new(TrustDomainTag, trustDomain), new(SourceTag, watch.SourceKind));
+            }
+        }
     }
 }

@@ -29,13 +29,9 @@ internal static class ClientTlsTelemetry
         return activity;
     }
 
-    internal static void RecordHandshake(Activity? activity, SpiffeId? serverId, string outcome)
+    internal static void RecordHandshake(Activity? activity, long startTimestamp, SpiffeId? serverId, string outcome)
     {
-        MtlsTelemetry.Handshakes.Add(
-            1,
-            new KeyValuePair<string, object?>(MtlsTelemetry.SideTag, Side),
-            new KeyValuePair<string, object?>(MtlsTelemetry.OutcomeTag, outcome),
-            new KeyValuePair<string, object?>(MtlsTelemetry.PeerTrustDomainTag, serverId?.TrustDomain.ToString()));
+        MtlsTelemetry.RecordHandshake(Side, startTimestamp, outcome == "ok" ? null : outcome);
         if (activity is null)
         {
             return;
@@ -58,7 +54,7 @@ internal static class ClientTlsTelemetry
         MtlsTelemetry.AuthorizationDecisions.Add(
             1,
             new KeyValuePair<string, object?>(MtlsTelemetry.SideTag, Side),
-            new KeyValuePair<string, object?>(MtlsTelemetry.OutcomeTag, allowed ? "allow" : "deny"),
+            new KeyValuePair<string, object?>(MtlsTelemetry.DecisionTag, allowed ? "allow" : "deny"),
             new KeyValuePair<string, object?>(MtlsTelemetry.RuleTag, rule),
             new KeyValuePair<string, object?>(MtlsTelemetry.PeerSpiffeIdTag, serverId.ToString()));
 }

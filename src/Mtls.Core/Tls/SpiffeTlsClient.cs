@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -140,6 +141,7 @@ public sealed class SpiffeTlsClient
             throw;
         }
 
+        long started = Stopwatch.GetTimestamp();
         using var activity = ClientTlsTelemetry.StartHandshake(targetHost, port);
         var options = snapshot.GetOptions(targetHost, alpn, resumable: true);
         try
@@ -151,17 +153,17 @@ public sealed class SpiffeTlsClient
                 _rule,
                 _options,
                 cancellationToken).ConfigureAwait(false);
-            ClientTlsTelemetry.RecordHandshake(activity, connection.PeerId, "ok");
+            ClientTlsTelemetry.RecordHandshake(activity, started, connection.PeerId, "ok");
             return connection;
         }
         catch (SpiffePeerRefusedException e)
         {
-            ClientTlsTelemetry.RecordHandshake(activity, e.PeerId, e.Failure.Outcome);
+            ClientTlsTelemetry.RecordHandshake(activity, started, e.PeerId, e.Failure.Outcome);
             throw;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            ClientTlsTelemetry.RecordHandshake(activity, null, ClientTlsTelemetry.TlsErrorOutcome);
+            ClientTlsTelemetry.RecordHandshake(activity, started, null, ClientTlsTelemetry.TlsErrorOutcome);
             throw;
         }
     }

@@ -100,6 +100,7 @@ public sealed partial class SpiffeTlsServer : IDisposable
         ArgumentNullException.ThrowIfNull(transport);
         var entry = Volatile.Read(ref _current);
         var stream = new SslStream(transport, leaveInnerStreamOpen: false);
+        HandshakeClock.Start(stream);
         if (entry is null)
         {
             await stream.DisposeAsync().ConfigureAwait(false);
@@ -193,7 +194,7 @@ public sealed partial class SpiffeTlsServer : IDisposable
         using var activity = MtlsTelemetry.ActivitySource.StartActivity("mtls.handshake", ActivityKind.Server);
         bool ok = PeerVerification.Validate(sender, bundles, verifier, chains, authorizer, certificate, chain, out var id, out var failure);
         string outcome = ok ? "ok" : failure!.Outcome;
-        MtlsTelemetry.Handshakes.Add(1, new(MtlsTelemetry.SideTag, "server"), new(MtlsTelemetry.OutcomeTag, outcome));
+        HandshakeClock.RecordServer(sender, ok ? null : outcome);
         if (activity is not null)
         {
             activity.SetTag(MtlsTelemetry.SideTag, "server");

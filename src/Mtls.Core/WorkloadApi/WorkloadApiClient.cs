@@ -156,6 +156,6 @@ public sealed partial class WorkloadApiClient : IDisposable
         MtlsTelemetry.RejectedUpdates.Add(
             1,
             new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "workload-api"),
-            new KeyValuePair<string, object?>(MtlsTelemetry.OutcomeTag, e.Reason));
+            new KeyValuePair<string, object?>(MtlsTelemetry.ErrorTypeTag, e.Reason));
     }
 }
