@@ -22,6 +22,7 @@ internal sealed class ClientTlsSnapshot
     private readonly X509ChainPolicy _chainPolicy;
     private readonly X509SvidVerifier _verifier;
     private readonly VerifiedChains _chains = new();
+    private readonly Func<object?, X509Certificate?, X509Chain?, SpiffePeerRefusedException?> _verify;
     private readonly RemoteCertificateValidationCallback _validate;
 
     internal ClientTlsSnapshot(X509Context context, X509Svid svid, Authorizer authorizer, string rule, TimeProvider time)
@@ -34,16 +35,29 @@ internal sealed class ClientTlsSnapshot
 
         // SslStream's own SslPolicyErrors are ignored on purpose: its chain was built without SPIFFE's rules and SVIDs
         // carry no host name; PeerVerification decides, and records the outcome with the stream (the sender).
-        _validate = (sender, certificate, chain, errors) =>
+        _verify = (sender, certificate, chain) =>
         {
-            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, _chains, authorizer, certificate, chain, out var id, out _);
+            bool ok = PeerVerification.Validate(sender, context.Bundles, _verifier, _chains, authorizer, certificate, chain, out var id, out var failure);
             if (id is not null)
             {
                 ClientTlsTelemetry.RecordAuthorization(id, ok, rule);
             }
 
-            return ok;
+            if (ok)
+            {
+                return null;
+            }
+
+            // What PeerVerification recorded with the stream (it knows whether the chain came from memory).
+            var refused = (sender is SslStream stream ? RefusedPeer.Of(stream) : null) ?? new RefusedPeer(failure!, id, ChainFromMemory: false);
+            return new SpiffePeerRefusedException(refused, rule, innerException: null);
         };
+
+        // The callback throws its refusal rather than returning false: SslStream hands the callback's exception to
+        // whoever runs the handshake, so a library that runs it with these options (Npgsql, StackExchange.Redis)
+        // surfaces the typed refusal in its exception chain instead of SslStream's generic "certificate rejected".
+        // The handshake fails either way.
+        _validate = (sender, certificate, chain, errors) => _verify(sender, certificate, chain) is { } refusal ? throw refusal : true;
     }
 
     /// <summary>The snapshot these objects were built from.</summary>
@@ -78,7 +92,7 @@ internal sealed class ClientTlsSnapshot
     /// server's leaf. Null (and the reason recorded with the stream) when it does not verify.
     /// </summary>
     internal VerifiedPeer? Confirm(SslStream stream) =>
-        VerifiedPeer.Of(stream) ?? (_validate(stream, stream.RemoteCertificate, null, SslPolicyErrors.None) ? VerifiedPeer.Of(stream) : null);
+        VerifiedPeer.Of(stream) ?? (_verify(stream, stream.RemoteCertificate, null) is null ? VerifiedPeer.Of(stream) : null);
 
     /// <summary>Sets this snapshot's SVID and server verification on <paramref name="options"/>.</summary>
     internal void Configure(SslClientAuthenticationOptions options, bool resumable)

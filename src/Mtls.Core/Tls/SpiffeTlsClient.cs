@@ -52,6 +52,8 @@ public sealed class SpiffeTlsClient
     /// handshake with that host in this snapshot: do not modify it. Call this per connection to follow rotations. These
     /// options never resume a TLS session, because only this library's own handshakes re-check a resumed peer (a
     /// runtime may skip the validation callback then); <see cref="AuthenticateAsync(Stream, string, CancellationToken)"/> does resume.
+    /// A refused server fails that handshake with a <see cref="SpiffePeerRefusedException"/> (a library running the
+    /// handshake may wrap it: look for it in the exception chain).
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     public SslClientAuthenticationOptions GetAuthenticationOptions(string targetHost)
@@ -64,7 +66,8 @@ public sealed class SpiffeTlsClient
     /// Sets the SPIFFE parts (our SVID, the server's verification) on options a library created and hands over for
     /// one connection, keeping its target host and ALPN protocols. For libraries with such a hook, e.g. Npgsql's
     /// <c>UseSslClientAuthenticationOptionsCallback</c>. Session resumption is turned off on them, as for
-    /// <see cref="GetAuthenticationOptions"/>.
+    /// <see cref="GetAuthenticationOptions"/>. A refused server fails that handshake with a
+    /// <see cref="SpiffePeerRefusedException"/>, which the library may wrap.
     /// </summary>
     /// <exception cref="InvalidOperationException">The source has no SVID (not received yet, or withdrawn).</exception>
     public void ConfigureAuthenticationOptions(SslClientAuthenticationOptions options)

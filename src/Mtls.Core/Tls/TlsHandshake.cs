@@ -30,6 +30,12 @@ internal static class TlsHandshake
                 ?? throw new AuthenticationException("the TLS handshake completed without a verified SPIFFE peer");
             return new SpiffeTlsConnection(stream, peer.Id);
         }
+        catch (SpiffePeerRefusedException)
+        {
+            // The client's validation callback throws its refusal itself (ClientTlsSnapshot).
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         catch (AuthenticationException e) when (RefusedPeer.Of(stream) is { } refused)
         {
             await stream.DisposeAsync().ConfigureAwait(false);

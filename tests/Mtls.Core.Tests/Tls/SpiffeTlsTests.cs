@@ -223,7 +223,7 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
 
         using var refusedSocket = await ConnectAsync();
         await using var refusedStream = new SslStream(new NetworkStream(refusedSocket));
-        await Assert.ThrowsAsync<AuthenticationException>(() => refusedStream.AuthenticateAsClientAsync(wrong.GetAuthenticationOptions("db.internal")).WaitAsync(Timeout));
+        await Assert.ThrowsAsync<SpiffePeerRefusedException>(() => refusedStream.AuthenticateAsClientAsync(wrong.GetAuthenticationOptions("db.internal")).WaitAsync(Timeout));
         Assert.Null(refusedStream.GetSpiffePeerId());
     }
 
