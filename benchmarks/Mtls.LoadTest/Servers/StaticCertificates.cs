@@ -4,7 +4,8 @@ namespace Mtls.LoadTest.Servers;
 
 /// <summary>
 /// The "raw mTLS" baseline's material, read once from a directory of <c>tls.crt</c>, <c>tls.key</c> and <c>ca.crt</c>:
-/// the leaf with its key, the intermediates, and a custom-root chain policy trusting <c>ca.crt</c> only. No SPIFFE logic.
+/// the leaf with its key, the intermediates, and a custom-root chain policy trusting <c>ca.crt</c> only (with the
+/// intermediates as extra certificates). No SPIFFE logic.
 /// </summary>
 internal sealed record StaticCertificates(X509Certificate2 Leaf, X509Certificate2Collection Intermediates, X509ChainPolicy Policy)
 {
@@ -24,6 +25,11 @@ internal sealed record StaticCertificates(X509Certificate2 Leaf, X509Certificate
             DisableCertificateDownloads = true,
         };
         policy.CustomTrustStore.ImportFromPemFile(Path.Combine(directory, "ca.crt"));
-        return new StaticCertificates(leaf, [.. chain.Skip(1)], policy);
+
+        // The CA's intermediates, configured as a hand-written server would: a resumed TLS session carries the peer's
+        // leaf alone, and without them the chain of every resumed client fails.
+        X509Certificate2Collection intermediates = [.. chain.Skip(1)];
+        policy.ExtraStore.AddRange(intermediates);
+        return new StaticCertificates(leaf, intermediates, policy);
     }
 }
