@@ -44,7 +44,7 @@ internal sealed class SpiffeJwtSourceFactory : IValidateOptions<SpiffeJwtSourceO
 
     /// <summary>The container's <see cref="IJwtSvidSource"/>: only the Workload API issues this workload's JWT-SVIDs.</summary>
     internal static IJwtSvidSource CreateSvidSource(IServiceProvider services) =>
-        services.GetRequiredService<SpiffeJwtSourceHolder>().Source as IJwtSvidSource
+        services.GetRequiredService<OwnedSource<IJwtBundleSource>>().Source as IJwtSvidSource
         ?? throw new InvalidOperationException($"{Section}:Source is {services.GetRequiredService<IOptions<SpiffeJwtSourceOptions>>().Value.Source}: it holds JWT bundles but no JWT-SVIDs of this workload; a client sending JWT-SVIDs needs the Workload API (or an IJwtSvidSource of your own).");
 
     public ValidateOptionsResult Validate(string? name, SpiffeJwtSourceOptions options)
