@@ -21,7 +21,7 @@ public static class NodeJwtSigner
     /// <summary>Mints an ES256 JWT-SVID with a fresh key; returns the token and a SPIFFE bundle holding the public key.</summary>
     public static async Task<(string Token, string Bundle)> MintAsync(string subject, string audience)
     {
-        string output = await NodeScript.RunAsync(SignScript, JsonSerializer.Serialize(new { sub = subject, aud = new[] { audience } }));
+        string output = await ExternalCommand.RunToSuccessAsync("node", ["-e", SignScript], JsonSerializer.Serialize(new { sub = subject, aud = new[] { audience } }));
         using var result = JsonDocument.Parse(output);
         return (result.RootElement.GetProperty("token").GetString()!, result.RootElement.GetProperty("bundle").GetRawText());
     }

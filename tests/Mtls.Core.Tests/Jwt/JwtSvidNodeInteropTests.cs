@@ -56,7 +56,7 @@ public sealed class JwtSvidNodeInteropTests
         using var issuer = TestJwtIssuer.Create("example.org", algorithm);
         string input = $$"""{"jwks":{{issuer.ToJwks()}},"token":"{{issuer.IssueToken("spiffe://example.org/web", "api")}}"}""";
 
-        Assert.Equal("verified", await NodeScript.RunAsync(VerifyScript, input));
+        Assert.Equal("verified", await ExternalCommand.RunToSuccessAsync("node", ["-e", VerifyScript], input));
     }
 
     [Theory]
@@ -68,7 +68,7 @@ public sealed class JwtSvidNodeInteropTests
     [InlineData("PS384")]
     public async Task We_validate_tokens_node_signs_with_the_jwks_node_exports(string alg)
     {
-        string output = await NodeScript.RunAsync(SignScript, $$"""{"alg":"{{alg}}","sub":"spiffe://example.org/web","aud":["api"]}""");
+        string output = await ExternalCommand.RunToSuccessAsync("node", ["-e", SignScript], $$"""{"alg":"{{alg}}","sub":"spiffe://example.org/web","aud":["api"]}""");
         using var result = JsonDocument.Parse(output);
         var bundle = JwtBundle.Parse(TrustDomain.Parse("example.org"), result.RootElement.GetProperty("jwks").GetRawText());
         var validator = new JwtSvidValidator(new JwtBundleSet([bundle]));
