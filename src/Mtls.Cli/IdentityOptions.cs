@@ -65,19 +65,30 @@ internal sealed class IdentityOptions
     /// <summary>The current X.509 context, from the agent or the files; the result owns its SVIDs.</summary>
     internal async Task<LoadedIdentity> LoadAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var timeout = Timeout(parse);
         if (UsesFiles(parse))
         {
+            // A bad --timeout is refused even where the files make it moot.
+            _ = Timeout(parse);
             return LoadFiles(parse);
         }
 
+        var context = await FetchAsync(parse, static (client, token) => client.FetchX509ContextAsync(token), cancellationToken).ConfigureAwait(false);
+        return new LoadedIdentity(context, owner: null);
+    }
+
+    /// <summary>
+    /// Asks the agent at <c>--socket</c> with <paramref name="fetch"/>, within <c>--timeout</c>; a failure is thrown
+    /// as the one-line <see cref="AgentFailure"/>.
+    /// </summary>
+    internal async Task<T> FetchAsync<T>(ParseResult parse, Func<WorkloadApiClient, CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
+    {
+        var timeout = Timeout(parse);
         using var client = CreateClient(parse);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            var context = await client.FetchX509ContextAsync(deadline.Token).ConfigureAwait(false);
-            return new LoadedIdentity(context, owner: null);
+            return await fetch(client, deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is WorkloadApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using Mtls.AspNetCore.Tests.Infrastructure;
 using Mtls.Sources;
 using Mtls.Testing.Certificates;
+using Mtls.Testing.Processes;
 using Mtls.X509;
 
 namespace Mtls.AspNetCore.Tests;
@@ -60,17 +60,9 @@ public sealed class CurlInteropTests : IDisposable
         await File.WriteAllTextAsync(key, client.PrivateKeyPem);
         await File.WriteAllTextAsync(bundle, _pki.Ca.CreateBundle().ToPem());
         int port = server.BaseAddress.Port;
-        var start = new ProcessStartInfo("curl")
-        {
-            ArgumentList = { "--silent", "--show-error", "--fail", "--max-time", "20", "--resolve", $"localhost:{port}:127.0.0.1", "--cert", cert, "--key", key, "--cacert", bundle, $"https://localhost:{port}{path}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await error;
-        return (process.ExitCode, await output);
+        var result = await ExternalCommand.RunAsync(
+            "curl",
+            ["--silent", "--show-error", "--fail", "--max-time", "20", "--resolve", $"localhost:{port}:127.0.0.1", "--cert", cert, "--key", key, "--cacert", bundle, $"https://localhost:{port}{path}"]);
+        return (result.ExitCode, result.Output);
     }
 }

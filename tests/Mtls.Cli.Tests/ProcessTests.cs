@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Mtls.Testing.Processes;
 
 namespace Mtls.Cli.Tests;
 
@@ -49,32 +49,10 @@ public sealed class ProcessTests
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(ToolPath());
-        foreach (string arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await ExternalCommand.RunAsync(
+            Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
+            [ToolPath(), .. args],
+            timeout: TimeSpan.FromSeconds(60));
+        return (result.ExitCode, result.Output + result.Error);
     }
 }

@@ -16,27 +16,11 @@ internal static class BundleCommand
         environment.SetAction(command, CliEnvironment.JsonOption(), async (parse, output, cancellationToken) =>
         {
             using var loaded = await identity.LoadAsync(parse, cancellationToken).ConfigureAwait(false);
-            var jwt = identity.UsesFiles(parse) ? null : await FetchJwtBundlesAsync(parse, identity, cancellationToken).ConfigureAwait(false);
+            var jwt = identity.UsesFiles(parse) ? null : await identity.FetchAsync(parse, static (client, token) => client.FetchJwtBundlesAsync(token), cancellationToken).ConfigureAwait(false);
             Show(output, loaded.Context.Bundles, jwt);
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    private static async Task<JwtBundleSet> FetchJwtBundlesAsync(ParseResult parse, IdentityOptions identity, CancellationToken cancellationToken)
-    {
-        var timeout = identity.Timeout(parse);
-        using var client = identity.CreateClient(parse);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            return await client.FetchJwtBundlesAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WorkloadApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw identity.AgentFailure(parse, e, timeout);
-        }
     }
 
     private static void Show(CliOutput output, X509BundleSet x509, JwtBundleSet? jwt)

@@ -31,20 +31,7 @@ internal static class JwtCommand
         environment.SetAction(command, CliEnvironment.JsonOption(), async (parse, output, cancellationToken) =>
         {
             var id = parse.GetValue(subject) is { } text ? ParseId(text, "--subject") : null;
-            var timeout = identity.Timeout(parse);
-            using var client = identity.CreateClient(parse);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            IReadOnlyList<JwtSvid> svids;
-            try
-            {
-                svids = await client.FetchJwtSvidsAsync(parse.GetValue(audiences)!, id, deadline.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is WorkloadApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                throw identity.AgentFailure(parse, e, timeout);
-            }
-
+            var svids = await identity.FetchAsync(parse, (client, token) => client.FetchJwtSvidsAsync(parse.GetValue(audiences)!, id, token), cancellationToken).ConfigureAwait(false);
             Show(output, svids, environment.Time, includeToken: true);
             return ExitCodes.Ok;
         });
@@ -65,7 +52,7 @@ internal static class JwtCommand
             string value = parse.GetValue(token)!.Trim();
             var bundles = parse.GetValue(bundle) is { } path
                 ? LoadBundleFile(path, parse.GetValue(trustDomain), value)
-                : await FetchBundlesAsync(parse, identity, cancellationToken).ConfigureAwait(false);
+                : await identity.FetchAsync(parse, static (client, token) => client.FetchJwtBundlesAsync(token), cancellationToken).ConfigureAwait(false);
             try
             {
                 var svid = new JwtSvidValidator(bundles, environment.Time).Validate(value, parse.GetValue(audience)!);
@@ -94,22 +81,6 @@ internal static class JwtCommand
             }
         });
         return command;
-    }
-
-    private static async Task<JwtBundleSet> FetchBundlesAsync(ParseResult parse, IdentityOptions identity, CancellationToken cancellationToken)
-    {
-        var timeout = identity.Timeout(parse);
-        using var client = identity.CreateClient(parse);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            return await client.FetchJwtBundlesAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is WorkloadApiException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw identity.AgentFailure(parse, e, timeout);
-        }
     }
 
     /// <summary>A bundle file (SPIFFE bundle or plain JWKS) for <paramref name="trustDomain"/>, or the token's own trust domain.</summary>

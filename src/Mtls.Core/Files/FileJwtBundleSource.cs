@@ -19,14 +19,10 @@ namespace Mtls.Files;
 public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
 {
     private readonly Entry[] _entries;
-    private readonly string[] _directories;
     private readonly ILogger _logger;
-    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
-    private readonly ITimer _timer;
+    private readonly FileWatch _watch;
     private readonly ChangeSignal _changed;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<FileSystemWatcher> _watchers = [];
     private JwtBundleSet _bundles = JwtBundleSet.Empty;
     private bool _disposed;
 
@@ -37,12 +33,11 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _entries = [.. options.BundleFiles.Select(f => new Entry(TrustDomain.Parse(f.Key), Path.GetFullPath(f.Value)))];
-        _directories = [.. _entries.Select(e => Path.GetDirectoryName(e.Path)!).Distinct(StringComparer.Ordinal)];
         _logger = logger ?? NullLogger<FileJwtBundleSource>.Instance;
-        _time = time ?? TimeProvider.System;
+        _watch = new FileWatch(_entries.Select(e => Path.GetDirectoryName(e.Path)!), time ?? TimeProvider.System, Reload, ReloadFailed);
         _changed = new ChangeSignal("JWT bundle files", _logger);
         Reload();
-        _timer = _time.CreateTimer(_ => SafeReload(), null, options.PollInterval, options.PollInterval);
+        _watch.StartPolling(options.PollInterval);
     }
 
     /// <summary>The bundles loaded so far (a trust domain whose file never loaded has none).</summary>
@@ -59,17 +54,11 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
 
     /// <summary>Completes once every configured file has been loaded.</summary>
     /// <exception cref="TimeoutException">Not every file loaded within <paramref name="timeout"/>; the message says why.</exception>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await _ready.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"the JWT bundle files did not all load within {timeout.TotalSeconds:0.#} s: {LastError ?? "not read yet"}", e);
-        }
-    }
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _watch.WaitUntilReadyAsync(
+            timeout,
+            () => $"the JWT bundle files did not all load within {timeout.TotalSeconds:0.#} s: {LastError ?? "not read yet"}",
+            cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
@@ -82,25 +71,17 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
             }
 
             _disposed = true;
-            _timer.Dispose();
-            DisposeWatchers();
+            _watch.Dispose();
         }
 
         _changed.Dispose();
     }
 
-    /// <summary>Reload for the timer and file-system events: nothing may escape onto those threads and end the process.</summary>
-    private void SafeReload()
+    /// <summary>What a reload on the timer or a file-system event threw.</summary>
+    private void ReloadFailed(Exception e)
     {
-        try
-        {
-            Reload();
-        }
-        catch (Exception e)
-        {
-            LastError = e.Message;
-            FileJwtBundleSourceLog.ReloadFailed(_logger, e);
-        }
+        LastError = e.Message;
+        FileJwtBundleSourceLog.ReloadFailed(_logger, e);
     }
 
     private void Reload()
@@ -113,7 +94,7 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
                 return;
             }
 
-            EnsureWatchers();
+            _watch.EnsureWatching();
             foreach (var entry in _entries)
             {
                 changed |= Reload(entry);
@@ -128,7 +109,7 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
 
             if (_entries.All(e => e.Bundle is not null))
             {
-                _ready.TrySetResult();
+                _watch.MarkReady();
             }
         }
 
@@ -224,56 +205,6 @@ public sealed class FileJwtBundleSource : IJwtBundleSource, IDisposable
             error = $"JWT bundle file {entry.Path} of {entry.TrustDomain}: {e.Message}";
             return null;
         }
-    }
-
-    private void EnsureWatchers()
-    {
-        if (_watchers.Count > 0)
-        {
-            return;
-        }
-
-        try
-        {
-            foreach (string directory in _directories.Where(Directory.Exists))
-            {
-                var watcher = new FileSystemWatcher(directory)
-                {
-                    NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                    IncludeSubdirectories = false,
-                };
-                watcher.Changed += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-                watcher.Created += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-                watcher.Deleted += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-                watcher.Renamed += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-                watcher.Error += (_, _) => ThreadPool.QueueUserWorkItem(_ => DropWatchers());
-                _watchers.Add(watcher);
-                watcher.EnableRaisingEvents = true;
-            }
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // Polling alone still finds every change; the watchers only make it quicker.
-            DisposeWatchers();
-        }
-    }
-
-    private void DropWatchers()
-    {
-        lock (_gate)
-        {
-            DisposeWatchers();
-        }
-    }
-
-    private void DisposeWatchers()
-    {
-        foreach (var watcher in _watchers)
-        {
-            watcher.Dispose();
-        }
-
-        _watchers.Clear();
     }
 
     /// <summary>One trust domain's file and what was last loaded or refused from it (guarded by the gate).</summary>

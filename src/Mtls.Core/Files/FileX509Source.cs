@@ -29,9 +29,7 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
     private readonly TimeProvider _time;
     private readonly X509ContextStore _store;
     private readonly Lock _reloadGate = new();
-    private readonly ITimer _timer;
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private FileSystemWatcher? _watcher;
+    private readonly FileWatch _watch;
     private FileFingerprint[] _loaded = [];
     private FileFingerprint[] _rejected = [];
     private string? _expired;
@@ -55,8 +53,9 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
         _logger = logger ?? NullLogger<FileX509Source>.Instance;
         _time = time ?? TimeProvider.System;
         _store = new X509ContextStore(ownsSnapshots: true, SvidPreference.Default, _logger, "files");
+        _watch = new FileWatch([_options.Directory], _time, Reload, ReloadFailed);
         Reload();
-        _timer = _time.CreateTimer(_ => SafeReload(), null, _options.PollInterval, _options.PollInterval);
+        _watch.StartPolling(_options.PollInterval);
     }
 
     /// <summary>The directory the files are read from (absolute).</summary>
@@ -82,17 +81,11 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
 
     /// <summary>Completes once a valid SVID and bundle were loaded.</summary>
     /// <exception cref="TimeoutException">Nothing valid appeared within <paramref name="timeout"/>; the message says why.</exception>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await _ready.Task.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException e)
-        {
-            throw new TimeoutException($"no valid X509-SVID in {_options.Directory} after {timeout.TotalSeconds:0.#} s: {LastError ?? "files not found"}", e);
-        }
-    }
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _watch.WaitUntilReadyAsync(
+            timeout,
+            () => $"no valid X509-SVID in {_options.Directory} after {timeout.TotalSeconds:0.#} s: {LastError ?? "files not found"}",
+            cancellationToken);
 
     /// <inheritdoc />
     public void Dispose()
@@ -100,27 +93,18 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
         lock (_reloadGate)
         {
             _disposed = true;
-            _timer.Dispose();
-            _watcher?.Dispose();
-            _watcher = null;
+            _watch.Dispose();
         }
 
         _store.Dispose();
     }
 
-    /// <summary>Reload for the timer and file-system events: nothing may escape onto those threads and end the process.</summary>
-    private void SafeReload()
+    /// <summary>What a reload on the timer or a file-system event threw.</summary>
+    private void ReloadFailed(Exception e)
     {
-        try
-        {
-            Reload();
-        }
-        catch (Exception e)
-        {
-            // Not expected; the next poll tries again, and the state served is whatever was last published.
-            LastError = e.Message;
-            FileX509SourceLog.ReloadFailed(_logger, _options.Directory, e);
-        }
+        // Not expected; the next poll tries again, and the state served is whatever was last published.
+        LastError = e.Message;
+        FileX509SourceLog.ReloadFailed(_logger, _options.Directory, e);
     }
 
     private void Reload()
@@ -132,7 +116,7 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
                 return;
             }
 
-            EnsureWatcher();
+            _watch.EnsureWatching();
             if (!System.IO.Directory.Exists(_options.Directory))
             {
                 string missing = $"directory {_options.Directory} does not exist";
@@ -189,7 +173,7 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
                 MtlsTelemetry.Rotations.Add(1, new KeyValuePair<string, object?>(MtlsTelemetry.SourceTag, "files"));
             }
 
-            _ready.TrySetResult();
+            _watch.MarkReady();
         }
     }
 
@@ -257,45 +241,6 @@ public sealed class FileX509Source : IX509Source, IX509SelectionSource, IDisposa
         FileFingerprint.Take(_options.PathOf(_options.KeyFileName)),
         FileFingerprint.Take(_options.PathOf(_options.BundleFileName)),
     ];
-
-    private void EnsureWatcher()
-    {
-        if (_watcher is not null || !System.IO.Directory.Exists(_options.Directory))
-        {
-            return;
-        }
-
-        try
-        {
-            var watcher = new FileSystemWatcher(_options.Directory)
-            {
-                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-                IncludeSubdirectories = false,
-            };
-            FileSystemEventHandler changed = (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-            watcher.Changed += changed;
-            watcher.Created += changed;
-            watcher.Deleted += changed;
-            watcher.Renamed += (_, _) => ThreadPool.QueueUserWorkItem(_ => SafeReload());
-            watcher.Error += (_, _) => ThreadPool.QueueUserWorkItem(_ => DropWatcher());
-            watcher.EnableRaisingEvents = true;
-            _watcher = watcher;
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or PlatformNotSupportedException)
-        {
-            // Polling alone still finds every change; the watcher only makes it quicker.
-            _watcher = null;
-        }
-    }
-
-    private void DropWatcher()
-    {
-        lock (_reloadGate)
-        {
-            _watcher?.Dispose();
-            _watcher = null;
-        }
-    }
 
     private void Report(string reason, Action log)
     {

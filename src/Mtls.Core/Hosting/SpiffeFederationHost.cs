@@ -34,7 +34,7 @@ internal sealed class SpiffeFederationHost : IAsyncDisposable, IDisposable
             return new SpiffeFederationHost(null, null);
         }
 
-        var owned = services.GetRequiredService<OwnedX509Source>().Source;
+        var owned = services.GetRequiredService<OwnedSource<IX509Source>>().Source;
         var loggerFactory = services.GetRequiredService<ILoggerFactory>();
         var local = TrustDomain.Parse(options.TrustDomain!);
 

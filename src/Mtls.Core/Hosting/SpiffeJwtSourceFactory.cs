@@ -21,13 +21,7 @@ internal sealed class SpiffeJwtSourceFactory : IValidateOptions<SpiffeJwtSourceO
         switch (options.Source)
         {
             case SpiffeSourceKind.Files:
-                var files = new FileJwtBundleSourceOptions { PollInterval = options.PollInterval };
-                foreach (var (trustDomain, path) in options.BundleFiles)
-                {
-                    files.BundleFiles[trustDomain] = path;
-                }
-
-                return new FileJwtBundleSource(files, loggers.CreateLogger<FileJwtBundleSource>(), time);
+                return new FileJwtBundleSource(FilesOptions(options), loggers.CreateLogger<FileJwtBundleSource>(), time);
             case SpiffeSourceKind.WorkloadApi:
                 return new WorkloadApiJwtSource(
                     new WorkloadApiJwtSourceOptions
@@ -44,34 +38,20 @@ internal sealed class SpiffeJwtSourceFactory : IValidateOptions<SpiffeJwtSourceO
 
     /// <summary>The container's <see cref="IJwtSvidSource"/>: only the Workload API issues this workload's JWT-SVIDs.</summary>
     internal static IJwtSvidSource CreateSvidSource(IServiceProvider services) =>
-        services.GetRequiredService<SpiffeJwtSourceHolder>().Source as IJwtSvidSource
+        services.GetRequiredService<OwnedSource<IJwtBundleSource>>().Source as IJwtSvidSource
         ?? throw new InvalidOperationException($"{Section}:Source is {services.GetRequiredService<IOptions<SpiffeJwtSourceOptions>>().Value.Source}: it holds JWT bundles but no JWT-SVIDs of this workload; a client sending JWT-SVIDs needs the Workload API (or an IJwtSvidSource of your own).");
 
     public ValidateOptionsResult Validate(string? name, SpiffeJwtSourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!Enum.IsDefined(options.Source))
-        {
-            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi, Files or Custom)");
-        }
-
-        if (options.EndpointSocket is not null && SpiffeX509SourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
-        {
-            failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
-        }
+        SpiffeSourceOptionsChecks.CheckSource(Section, options.Source, options.EndpointSocket, failures);
 
         if (options.Source == SpiffeSourceKind.Files)
         {
-            var files = new FileJwtBundleSourceOptions { PollInterval = options.PollInterval };
-            foreach (var (trustDomain, path) in options.BundleFiles)
-            {
-                files.BundleFiles[trustDomain] = path;
-            }
-
             try
             {
-                files.Validate();
+                FilesOptions(options).Validate();
             }
             catch (ArgumentException e)
             {
@@ -79,12 +59,19 @@ internal sealed class SpiffeJwtSourceFactory : IValidateOptions<SpiffeJwtSourceO
             }
         }
 
-        if (options.StartupTimeout <= TimeSpan.Zero)
+        return SpiffeSourceOptionsChecks.Finish(Section, options.StartupTimeout, failures);
+    }
+
+    /// <summary>The options of the file source that <paramref name="options"/> describes.</summary>
+    private static FileJwtBundleSourceOptions FilesOptions(SpiffeJwtSourceOptions options)
+    {
+        var files = new FileJwtBundleSourceOptions { PollInterval = options.PollInterval };
+        foreach (var (trustDomain, path) in options.BundleFiles)
         {
-            failures.Add($"{Section}:StartupTimeout must be positive, not {options.StartupTimeout}");
+            files.BundleFiles[trustDomain] = path;
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return files;
     }
 
     private static string ResolveAddress(string? endpointSocket)

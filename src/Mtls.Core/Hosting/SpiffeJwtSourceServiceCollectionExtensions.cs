@@ -30,8 +30,8 @@ public static class SpiffeJwtSourceServiceCollectionExtensions
                 .ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeJwtSourceOptions>, SpiffeJwtSourceFactory>());
             services.TryAddSingleton(TimeProvider.System);
-            services.TryAddSingleton(static provider => new SpiffeJwtSourceHolder(SpiffeJwtSourceFactory.Create(provider)));
-            services.TryAddSingleton(static provider => provider.GetRequiredService<SpiffeJwtSourceHolder>().Source);
+            services.TryAddSingleton(static provider => new OwnedSource<IJwtBundleSource>(SpiffeJwtSourceFactory.Create(provider)));
+            services.TryAddSingleton(static provider => provider.GetRequiredService<OwnedSource<IJwtBundleSource>>().Source);
             services.TryAddSingleton(SpiffeJwtSourceFactory.CreateSvidSource);
             services.AddHostedService<SpiffeJwtSourceStartup>();
         }

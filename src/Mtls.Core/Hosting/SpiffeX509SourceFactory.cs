@@ -35,7 +35,7 @@ internal static class SpiffeX509SourceFactory
         var preference = new SvidPreference(
             string.IsNullOrEmpty(options.SvidHint) ? null : options.SvidHint,
             options.TrustDomain is null ? null : Identity.TrustDomain.Parse(options.TrustDomain));
-        var owned = services.GetRequiredService<OwnedX509Source>().Source;
+        var owned = services.GetRequiredService<OwnedSource<IX509Source>>().Source;
         var federation = services.GetRequiredService<SpiffeFederationHost>();
         return X509SourceChoice.Apply(
             federation.Source ?? owned,

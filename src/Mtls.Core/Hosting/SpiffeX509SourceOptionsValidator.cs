@@ -14,15 +14,7 @@ internal sealed class SpiffeX509SourceOptionsValidator : IValidateOptions<Spiffe
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!Enum.IsDefined(options.Source))
-        {
-            failures.Add($"{Section}:Source '{options.Source}' is not a source kind (WorkloadApi, Files or Custom)");
-        }
-
-        if (options.EndpointSocket is not null && SpiffeX509SourceFactory.CheckEndpointSocket(options.EndpointSocket) is { } socketError)
-        {
-            failures.Add($"{Section}:EndpointSocket '{options.EndpointSocket}' {socketError}");
-        }
+        SpiffeSourceOptionsChecks.CheckSource(Section, options.Source, options.EndpointSocket, failures);
 
         if (options.Source == SpiffeSourceKind.Files)
         {
@@ -40,12 +32,7 @@ internal sealed class SpiffeX509SourceOptionsValidator : IValidateOptions<Spiffe
             FederatedTrustDomain.Validate(options.Federation, local, failures);
         }
 
-        if (options.StartupTimeout <= TimeSpan.Zero)
-        {
-            failures.Add($"{Section}:StartupTimeout must be positive, not {options.StartupTimeout}");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return SpiffeSourceOptionsChecks.Finish(Section, options.StartupTimeout, failures);
     }
 
     /// <summary>The message of <paramref name="e"/> without the " (Parameter 'x')" suffix: the key is named instead.</summary>

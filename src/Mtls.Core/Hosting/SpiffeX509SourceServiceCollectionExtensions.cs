@@ -29,7 +29,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             services.AddOptions<SpiffeX509SourceOptions>().BindConfiguration(SpiffeX509SourceOptions.SectionName).ValidateOnStart();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SpiffeX509SourceOptions>, SpiffeX509SourceOptionsValidator>());
             services.TryAddSingleton(TimeProvider.System);
-            services.TryAddSingleton(static provider => new OwnedX509Source(SpiffeX509SourceFactory.Create(provider)));
+            services.TryAddSingleton(static provider => new OwnedSource<IX509Source>(SpiffeX509SourceFactory.Create(provider)));
             services.TryAddSingleton(SpiffeFederationHost.Create);
             services.TryAddSingleton(SpiffeX509SourceFactory.Choose);
             services.AddHostedService<SpiffeX509SourceStartup>();
@@ -57,7 +57,7 @@ public static class SpiffeX509SourceServiceCollectionExtensions
             o.Source = SpiffeSourceKind.Custom;
             configure?.Invoke(o);
         });
-        services.Replace(ServiceDescriptor.Singleton(_ => new OwnedX509Source(source)));
+        services.Replace(ServiceDescriptor.Singleton(_ => new OwnedSource<IX509Source>(source)));
         return services;
     }
 

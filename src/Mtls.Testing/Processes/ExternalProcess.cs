@@ -31,9 +31,25 @@ public sealed class ExternalProcess : IDisposable
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
     public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, string workingDirectory)
     {
+        var process = new Process { StartInfo = Redirected(fileName, arguments, workingDirectory) };
+        var external = new ExternalProcess(process);
+        process.OutputDataReceived += (_, e) => external.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => external.OnLine(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return external;
+    }
+
+    /// <summary>How both kinds of child process start: each argument passed as is, every standard stream redirected.</summary>
+    /// <param name="fileName">The program.</param>
+    /// <param name="arguments">Its arguments.</param>
+    /// <param name="workingDirectory">Where it runs; null for this process's current directory.</param>
+    internal static ProcessStartInfo Redirected(string fileName, IEnumerable<string> arguments, string? workingDirectory)
+    {
         var info = new ProcessStartInfo(fileName)
         {
-            WorkingDirectory = workingDirectory,
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
@@ -44,14 +60,7 @@ public sealed class ExternalProcess : IDisposable
             info.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = info };
-        var external = new ExternalProcess(process);
-        process.OutputDataReceived += (_, e) => external.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => external.OnLine(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return external;
+        return info;
     }
 
     /// <summary>

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Federation;
@@ -28,14 +27,15 @@ namespace Mtls.AspNetCore.Tests.Federation;
 /// </summary>
 public sealed class FederatedService : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly CompositionHost _host;
 
-    private FederatedService(WebApplication app, InMemoryX509Source identity, FakeTimeProvider time, TestLoggerProvider logs)
+    private FederatedService(CompositionHost host, InMemoryX509Source identity, FakeTimeProvider time, int bundlePort)
     {
-        _app = app;
+        _host = host;
         Identity = identity;
         Time = time;
-        Logs = logs;
+        Address = new Uri($"https://127.0.0.1:{host.Addresses.Select(u => u.Port).Single(p => p != bundlePort)}");
+        WebBundleUrl = new Uri($"https://127.0.0.1:{bundlePort}/bundle");
     }
 
     /// <summary>The identity the test rotates (SVID and own bundle).</summary>
@@ -43,23 +43,23 @@ public sealed class FederatedService : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public TestLoggerProvider Logs { get; }
+    public TestLoggerProvider Logs => _host.Logs;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _host.Services;
 
     /// <summary>The source servers and clients use (our identity with the federated bundles).</summary>
-    public IX509Source Source => _app.Services.GetRequiredService<IX509Source>();
+    public IX509Source Source => Services.GetRequiredService<IX509Source>();
 
-    public FederatedBundleSource? Federation => _app.Services.GetRequiredService<SpiffeFederationHost>().Bundles;
+    public FederatedBundleSource? Federation => Services.GetRequiredService<SpiffeFederationHost>().Bundles;
 
     /// <summary>The mTLS address.</summary>
-    public Uri Address { get; private set; } = null!;
+    public Uri Address { get; }
 
     /// <summary>The https_spiffe bundle endpoint (on the mTLS port).</summary>
     public Uri SpiffeBundleUrl => new(Address, "/bundle");
 
     /// <summary>The https_web bundle endpoint (on the Web PKI port).</summary>
-    public Uri WebBundleUrl { get; private set; } = null!;
+    public Uri WebBundleUrl { get; }
 
     /// <summary>Starts a service presenting an SVID for <paramref name="id"/> from <paramref name="ca"/>, trusting <paramref name="bundles"/> (default: its own CA's).</summary>
     public static async Task<FederatedService> StartAsync(
@@ -75,40 +75,38 @@ public sealed class FederatedService : IAsyncDisposable
         int bundlePort = webPort ?? CompositionHost.FreePort();
         var identity = new InMemoryX509Source(ca.IssueSvid(id), bundles ?? new X509BundleSet([ca.CreateBundle()]));
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(configuration) { ["Spiffe:TrustDomain"] = ca.TrustDomain.Name });
-        var logs = new TestLoggerProvider();
-        builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Information);
-        builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSpiffeX509Source(identity);
-        builder.Services.AddSpiffeMtls(o => o.ExemptPort(bundlePort, "bundle-endpoint", "/bundle"));
-        builder.Services.AddHealthChecks().AddSpiffeFederationHealthChecks();
-        services?.Invoke(builder.Services);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0);
-            k.Listen(IPAddress.Loopback, bundlePort, listen => listen.UseHttps(web.ServerCertificate));
-        });
-        var app = builder.Build();
-        app.MapSpiffeBundleEndpoint("/bundle", TimeSpan.FromSeconds(30));
-        app.MapGet("/api/hello", (HttpContext context) => context.GetPeerSpiffeId()?.ToString() ?? "(none)");
-        map?.Invoke(app);
-        var service = new FederatedService(app, identity, time, logs);
+        CompositionHost host;
         try
         {
-            await app.StartAsync();
+            host = await CompositionHost.StartAsync(
+                builder =>
+                {
+                    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(configuration) { ["Spiffe:TrustDomain"] = ca.TrustDomain.Name });
+                    builder.Services.AddSingleton<TimeProvider>(time);
+                    builder.Services.AddSpiffeX509Source(identity);
+                    builder.Services.AddSpiffeMtls(o => o.ExemptPort(bundlePort, "bundle-endpoint", "/bundle"));
+                    builder.Services.AddHealthChecks().AddSpiffeFederationHealthChecks();
+                    services?.Invoke(builder.Services);
+                    builder.WebHost.ConfigureKestrel(k =>
+                    {
+                        k.Listen(IPAddress.Loopback, 0);
+                        k.Listen(IPAddress.Loopback, bundlePort, listen => listen.UseHttps(web.ServerCertificate));
+                    });
+                },
+                (app, _) =>
+                {
+                    app.MapSpiffeBundleEndpoint("/bundle", TimeSpan.FromSeconds(30));
+                    app.MapGet("/api/hello", (HttpContext context) => context.GetPeerSpiffeId()?.ToString() ?? "(none)");
+                    map?.Invoke(app);
+                });
         }
         catch
         {
-            await app.DisposeAsync();
             identity.Dispose();
             throw;
         }
 
-        int mtlsPort = app.Urls.Select(u => new Uri(u).Port).Single(p => p != bundlePort);
-        service.Address = new Uri($"https://127.0.0.1:{mtlsPort}");
-        service.WebBundleUrl = new Uri($"https://127.0.0.1:{bundlePort}/bundle");
-        return service;
+        return new FederatedService(host, identity, time, bundlePort);
     }
 
     /// <summary>Calls <paramref name="address"/> over mTLS with this service's source, on a new connection, authorizing the server with <paramref name="server"/>.</summary>
@@ -122,8 +120,7 @@ public sealed class FederatedService : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
         Identity.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +12,7 @@ using Mtls.Federation;
 using Mtls.Hosting;
 using Mtls.Identity;
 using Mtls.Testing.Certificates;
+using Mtls.Testing.Processes;
 
 namespace Mtls.AspNetCore.Tests.Federation;
 
@@ -191,18 +191,9 @@ public sealed class FederationEndToEndTests : IDisposable
     public async Task Curl_fetches_the_https_web_bundle_and_it_parses_as_the_spiffe_bundle_format()
     {
         await using var b = await FederatedService.StartAsync(_b, InventoryId, _web, new Dictionary<string, string?>());
-        var start = new ProcessStartInfo("curl")
-        {
-            ArgumentList = { "--silent", "--show-error", "--fail", "--max-time", "20", "--cacert", _web.RootFile, b.WebBundleUrl.ToString() },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(process.ExitCode == 0, await error);
-        string json = await output;
+        string json = await ExternalCommand.RunToSuccessAsync(
+            "curl",
+            ["--silent", "--show-error", "--fail", "--max-time", "20", "--cacert", _web.RootFile, b.WebBundleUrl.ToString()]);
 
         var bundle = SpiffeBundle.Parse(B, json);
         Assert.Equal(_b.Root.RawData, Assert.Single(bundle.X509Authorities).RawData);

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Mtls.Testing.Processes;
 
 namespace Mtls.AspNetCore.Tests.Jwt;
 
@@ -21,21 +21,8 @@ public static class NodeJwtSigner
     /// <summary>Mints an ES256 JWT-SVID with a fresh key; returns the token and a SPIFFE bundle holding the public key.</summary>
     public static async Task<(string Token, string Bundle)> MintAsync(string subject, string audience)
     {
-        var start = new ProcessStartInfo("node", ["-e", SignScript])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(start)!;
-        await node.StandardInput.WriteAsync(JsonSerializer.Serialize(new { sub = subject, aud = new[] { audience } }));
-        node.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var stdout = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = node.StandardError.ReadToEndAsync(timeout.Token);
-        await node.WaitForExitAsync(timeout.Token);
-        Assert.True(node.ExitCode == 0, $"node exited with {node.ExitCode}: {await stderr}");
-        using var result = JsonDocument.Parse(await stdout);
+        string output = await ExternalCommand.RunToSuccessAsync("node", ["-e", SignScript], JsonSerializer.Serialize(new { sub = subject, aud = new[] { audience } }));
+        using var result = JsonDocument.Parse(output);
         return (result.RootElement.GetProperty("token").GetString()!, result.RootElement.GetProperty("bundle").GetRawText());
     }
 }

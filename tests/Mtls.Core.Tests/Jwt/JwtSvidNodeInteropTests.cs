@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Mtls.Bundles;
 using Mtls.Identity;
 using Mtls.Jwt;
 using Mtls.Testing.Jwt;
+using Mtls.Testing.Processes;
 
 namespace Mtls.Core.Tests.Jwt;
 
@@ -56,7 +56,7 @@ public sealed class JwtSvidNodeInteropTests
         using var issuer = TestJwtIssuer.Create("example.org", algorithm);
         string input = $$"""{"jwks":{{issuer.ToJwks()}},"token":"{{issuer.IssueToken("spiffe://example.org/web", "api")}}"}""";
 
-        Assert.Equal("verified", await RunNodeAsync(VerifyScript, input));
+        Assert.Equal("verified", await ExternalCommand.RunToSuccessAsync("node", ["-e", VerifyScript], input));
     }
 
     [Theory]
@@ -68,7 +68,7 @@ public sealed class JwtSvidNodeInteropTests
     [InlineData("PS384")]
     public async Task We_validate_tokens_node_signs_with_the_jwks_node_exports(string alg)
     {
-        string output = await RunNodeAsync(SignScript, $$"""{"alg":"{{alg}}","sub":"spiffe://example.org/web","aud":["api"]}""");
+        string output = await ExternalCommand.RunToSuccessAsync("node", ["-e", SignScript], $$"""{"alg":"{{alg}}","sub":"spiffe://example.org/web","aud":["api"]}""");
         using var result = JsonDocument.Parse(output);
         var bundle = JwtBundle.Parse(TrustDomain.Parse("example.org"), result.RootElement.GetProperty("jwks").GetRawText());
         var validator = new JwtSvidValidator(new JwtBundleSet([bundle]));
@@ -76,24 +76,5 @@ public sealed class JwtSvidNodeInteropTests
         var svid = validator.Validate(result.RootElement.GetProperty("token").GetString()!, "api");
 
         Assert.Equal("spiffe://example.org/web", svid.Id.ToString());
-    }
-
-    private static async Task<string> RunNodeAsync(string script, string stdin)
-    {
-        var start = new ProcessStartInfo("node", ["-e", script])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(start)!;
-        await node.StandardInput.WriteAsync(stdin);
-        node.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var stdout = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = node.StandardError.ReadToEndAsync(timeout.Token);
-        await node.WaitForExitAsync(timeout.Token);
-        Assert.True(node.ExitCode == 0, $"node exited with {node.ExitCode}: {await stderr}");
-        return (await stdout).Trim();
     }
 }

@@ -3,12 +3,16 @@ using Mtls.Sources;
 namespace Mtls.Hosting;
 
 /// <summary>
-/// The JWT source <c>AddSpiffeJwtSource</c> created, shared by the container's <see cref="IJwtBundleSource"/> and
-/// <see cref="IJwtSvidSource"/>, and disposed with the container.
+/// A source the container owns and disposes with itself: the <see cref="IX509Source"/> <c>AddSpiffeX509Source</c>
+/// created or was given (the container's <see cref="IX509Source"/> is it with the configured hint and trust domain
+/// applied), or the <see cref="IJwtBundleSource"/> <c>AddSpiffeJwtSource</c> created (shared by the container's
+/// <see cref="IJwtBundleSource"/> and <see cref="IJwtSvidSource"/>).
 /// </summary>
-internal sealed class SpiffeJwtSourceHolder(IJwtBundleSource source) : IAsyncDisposable, IDisposable
+/// <typeparam name="TSource">The source's service type; one registration per type.</typeparam>
+internal sealed class OwnedSource<TSource>(TSource source) : IAsyncDisposable, IDisposable
+    where TSource : class
 {
-    internal IJwtBundleSource Source { get; } = source;
+    internal TSource Source { get; } = source;
 
     public void Dispose()
     {
