@@ -20,9 +20,9 @@ internal static class PeerIntermediates
     private static readonly ConcurrentDictionary<string, Entry> Entries = new(StringComparer.Ordinal);
 
     /// <summary>Remembers the intermediates a verified peer sent with <paramref name="leaf"/>.</summary>
-    internal static void Remember(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates, DateTimeOffset now)
+    internal static void Remember(X509Certificate2 leaf, PeerChain intermediates, DateTimeOffset now)
     {
-        if (intermediates.Count == 0)
+        if (intermediates.Intermediates.Count == 0)
         {
             return;
         }
@@ -38,12 +38,12 @@ internal static class PeerIntermediates
             Evict(now);
         }
 
-        Entries.TryAdd(key, new Entry([.. intermediates.Select(c => c.RawData)], new DateTimeOffset(leaf.NotAfter.ToUniversalTime())));
+        Entries.TryAdd(key, new Entry(intermediates, PeerChain.Utc(leaf.NotAfter)));
     }
 
-    /// <summary>The intermediates last seen with <paramref name="leaf"/>, loaded as new certificates the caller disposes; null when unknown.</summary>
-    internal static List<X509Certificate2>? Recall(X509Certificate2 leaf) =>
-        Entries.TryGetValue(KeyOf(leaf), out var entry) ? [.. entry.Intermediates.Select(X509CertificateLoader.LoadCertificate)] : null;
+    /// <summary>The intermediates last seen with <paramref name="leaf"/>; null when unknown.</summary>
+    internal static PeerChain? Recall(X509Certificate2 leaf) =>
+        Entries.TryGetValue(KeyOf(leaf), out var entry) ? entry.Intermediates : null;
 
     private static string KeyOf(X509Certificate2 leaf) => Convert.ToHexString(SHA256.HashData(leaf.RawDataMemory.Span));
 
@@ -64,5 +64,5 @@ internal static class PeerIntermediates
         }
     }
 
-    private sealed record Entry(byte[][] Intermediates, DateTimeOffset NotAfter);
+    private sealed record Entry(PeerChain Intermediates, DateTimeOffset NotAfter);
 }

@@ -55,9 +55,10 @@ internal static class PeerVerification
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         var sent = Sent(leaf, chain);
         var recalled = sent.Count == 0 ? PeerIntermediates.Recall(leaf) : null;
+        List<X509Certificate2>? loaded = null;
         try
         {
-            var presented = recalled ?? sent;
+            var presented = recalled ?? PeerChain.Of(sent);
             var now = verifier.Time.GetUtcNow();
             X509SvidException? error = null;
             id = chains.Find(leaf, presented, now);
@@ -65,7 +66,7 @@ internal static class PeerVerification
             bool verified = cached
                 || (recalled is null
                     ? verifier.TryVerifyPrebuilt(leaf, chain, out id, out error)
-                    : verifier.TryVerify(leaf, recalled, out id, out error));
+                    : verifier.TryVerify(leaf, loaded = recalled.Load(), out id, out error));
             if (!verified)
             {
                 // The message may quote the unverified certificate (subject, URI): escaped and capped before it can
@@ -89,7 +90,7 @@ internal static class PeerVerification
 
             if (recalled is null)
             {
-                PeerIntermediates.Remember(leaf, sent, now);
+                PeerIntermediates.Remember(leaf, presented, now);
             }
 
             VerifiedPeer.Record(sender, id!, leaf, presented, bundles.GetX509Bundle(id!.TrustDomain), chainFromMemory: recalled is not null);
@@ -103,7 +104,7 @@ internal static class PeerVerification
                 leaf.Dispose();
             }
 
-            foreach (var intermediate in recalled ?? [])
+            foreach (var intermediate in loaded ?? [])
             {
                 intermediate.Dispose();
             }

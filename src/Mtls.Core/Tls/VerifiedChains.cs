@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Mtls.Bundles;
 using Mtls.Identity;
+using static Mtls.Tls.PeerChain;
 
 namespace Mtls.Tls;
 
@@ -21,24 +22,19 @@ internal sealed class VerifiedChains
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
     /// <summary>The ID of a chain verified earlier that is valid at <paramref name="now"/>, or null.</summary>
-    internal SpiffeId? Find(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates, DateTimeOffset now) =>
+    internal SpiffeId? Find(X509Certificate2 leaf, PeerChain intermediates, DateTimeOffset now) =>
         _entries.TryGetValue(KeyOf(leaf, intermediates), out var entry) && entry.NotBefore <= now && now < entry.NotAfter ? entry.Id : null;
 
     /// <summary>Remembers a chain the verifier accepted as <paramref name="id"/> against <paramref name="bundle"/>.</summary>
-    internal void Add(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates, SpiffeId id, X509Bundle? bundle, DateTimeOffset now)
+    internal void Add(X509Certificate2 leaf, PeerChain intermediates, SpiffeId id, X509Bundle? bundle, DateTimeOffset now)
     {
         if (bundle is null || _entries.Count >= MaxEntries)
         {
             return;
         }
 
-        var notBefore = Utc(leaf.NotBefore);
-        var notAfter = Utc(leaf.NotAfter);
-        foreach (var certificate in intermediates)
-        {
-            notBefore = Max(notBefore, Utc(certificate.NotBefore));
-            notAfter = Min(notAfter, Utc(certificate.NotAfter));
-        }
+        var notBefore = Max(Utc(leaf.NotBefore), intermediates.NotBefore);
+        var notAfter = Min(Utc(leaf.NotAfter), intermediates.NotAfter);
 
         // The root that anchored the chain is one of the authorities valid now: the entry ends with the first of them.
         foreach (var authority in bundle.Authorities)
@@ -52,11 +48,11 @@ internal sealed class VerifiedChains
         _entries.TryAdd(KeyOf(leaf, intermediates), new Entry(id, notBefore, notAfter));
     }
 
-    private static string KeyOf(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates)
+    private static string KeyOf(X509Certificate2 leaf, PeerChain intermediates)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Append(hash, leaf);
-        foreach (var certificate in intermediates)
+        Append(hash, leaf.RawDataMemory.Span);
+        foreach (var certificate in intermediates.Intermediates)
         {
             Append(hash, certificate);
         }
@@ -65,20 +61,13 @@ internal sealed class VerifiedChains
     }
 
     /// <summary>Length-prefixed, so that no two different chains hash the same concatenation.</summary>
-    private static void Append(IncrementalHash hash, X509Certificate2 certificate)
+    private static void Append(IncrementalHash hash, ReadOnlySpan<byte> raw)
     {
-        var raw = certificate.RawDataMemory.Span;
         Span<byte> length = stackalloc byte[4];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, raw.Length);
         hash.AppendData(length);
         hash.AppendData(raw);
     }
-
-    private static DateTimeOffset Utc(DateTime time) => new(time.ToUniversalTime());
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private sealed record Entry(SpiffeId Id, DateTimeOffset NotBefore, DateTimeOffset NotAfter);
 }

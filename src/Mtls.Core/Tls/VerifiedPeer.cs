@@ -47,27 +47,16 @@ internal sealed class VerifiedPeer
         stream is not null && Peers.TryGetValue(stream, out var peer) ? peer : null;
 
     /// <summary>Remembers a peer the validation of <paramref name="sender"/> accepted, with the chain it was verified with.</summary>
-    internal static void Record(object? sender, SpiffeId id, X509Certificate2 leaf, IReadOnlyList<X509Certificate2> intermediates, X509Bundle? bundle, bool chainFromMemory)
+    internal static void Record(object? sender, SpiffeId id, X509Certificate2 leaf, PeerChain intermediates, X509Bundle? bundle, bool chainFromMemory)
     {
         if (sender is not SslStream stream)
         {
             return;
         }
 
-        // Copies of the raw certificates: SslStream disposes its chain after the callback.
-        var raw = new byte[1 + intermediates.Count][];
-        raw[0] = leaf.RawData;
-        var notAfter = new DateTimeOffset(leaf.NotAfter.ToUniversalTime());
-        for (int i = 0; i < intermediates.Count; i++)
-        {
-            raw[i + 1] = intermediates[i].RawData;
-            var expiry = new DateTimeOffset(intermediates[i].NotAfter.ToUniversalTime());
-            if (expiry < notAfter)
-            {
-                notAfter = expiry;
-            }
-        }
-
+        // The leaf is copied: SslStream disposes it with its chain after the callback.
+        byte[][] raw = [leaf.RawData, .. intermediates.Intermediates];
+        var notAfter = PeerChain.Min(PeerChain.Utc(leaf.NotAfter), intermediates.NotAfter);
         Peers.AddOrUpdate(stream, new VerifiedPeer(id, notAfter, raw, bundle, chainFromMemory));
     }
 

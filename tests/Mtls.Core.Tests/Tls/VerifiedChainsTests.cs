@@ -34,10 +34,10 @@ public sealed class VerifiedChainsTests : IDisposable
     {
         var svid = _ca.IssueSvid(Id.ToString(), TimeSpan.FromHours(1));
         var chains = new VerifiedChains();
-        chains.Add(svid.Certificate, svid.Intermediates, Id, _ca.CreateBundle(), _now);
+        chains.Add(svid.Certificate, PeerChain.Of(svid.Intermediates), Id, _ca.CreateBundle(), _now);
 
-        Assert.Null(chains.Find(svid.Certificate, svid.Intermediates, new DateTimeOffset(svid.Certificate.NotAfter.ToUniversalTime()).AddSeconds(1)));
-        Assert.Null(chains.Find(svid.Certificate, svid.Intermediates, new DateTimeOffset(svid.Certificate.NotBefore.ToUniversalTime()).AddSeconds(-1)));
+        Assert.Null(chains.Find(svid.Certificate, PeerChain.Of(svid.Intermediates), new DateTimeOffset(svid.Certificate.NotAfter.ToUniversalTime()).AddSeconds(1)));
+        Assert.Null(chains.Find(svid.Certificate, PeerChain.Of(svid.Intermediates), new DateTimeOffset(svid.Certificate.NotBefore.ToUniversalTime()).AddSeconds(-1)));
     }
 
     [Fact]
@@ -47,10 +47,10 @@ public sealed class VerifiedChainsTests : IDisposable
         using var shortLivedRoot = SelfSigned(_now.AddMinutes(-5), _now.AddHours(1));
         var bundle = _ca.CreateBundle().WithAuthority(X509CertificateLoader.LoadCertificate(shortLivedRoot.RawData));
         var chains = new VerifiedChains();
-        chains.Add(svid.Certificate, svid.Intermediates, Id, bundle, _now);
+        chains.Add(svid.Certificate, PeerChain.Of(svid.Intermediates), Id, bundle, _now);
 
-        Assert.Equal(Id, chains.Find(svid.Certificate, svid.Intermediates, _now.AddMinutes(30)));
-        Assert.Null(chains.Find(svid.Certificate, svid.Intermediates, _now.AddMinutes(90)));
+        Assert.Equal(Id, chains.Find(svid.Certificate, PeerChain.Of(svid.Intermediates), _now.AddMinutes(30)));
+        Assert.Null(chains.Find(svid.Certificate, PeerChain.Of(svid.Intermediates), _now.AddMinutes(90)));
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public sealed class VerifiedChainsTests : IDisposable
         var chains = new VerifiedChains();
         chains.Add(leaf, Intermediates(issued), Id, _ca.CreateBundle(), _now);
 
-        Assert.Null(chains.Find(leaf, [], _now));
+        Assert.Null(chains.Find(leaf, PeerChain.Of([]), _now));
         using var other = TestCertificateAuthority.Create("example.org");
-        Assert.Null(chains.Find(leaf, [other.Intermediate!], _now));
+        Assert.Null(chains.Find(leaf, PeerChain.Of([other.Intermediate!]), _now));
     }
 
     [Fact]
@@ -76,17 +76,17 @@ public sealed class VerifiedChainsTests : IDisposable
         for (int i = 0; i < VerifiedChains.MaxEntries; i++)
         {
             using var filler = new CertificateRequest($"CN=filler{i}", key, HashAlgorithmName.SHA256).CreateSelfSigned(_now.AddMinutes(-1), _now.AddHours(1));
-            chains.Add(filler, [], Id, bundle, _now);
+            chains.Add(filler, PeerChain.Of([]), Id, bundle, _now);
         }
 
-        chains.Add(svid.Certificate, svid.Intermediates, Id, bundle, _now);
+        chains.Add(svid.Certificate, PeerChain.Of(svid.Intermediates), Id, bundle, _now);
 
-        Assert.Null(chains.Find(svid.Certificate, svid.Intermediates, _now));
+        Assert.Null(chains.Find(svid.Certificate, PeerChain.Of(svid.Intermediates), _now));
     }
 
     public void Dispose() => _ca.Dispose();
 
-    private static List<X509Certificate2> Intermediates(IssuedSvid issued) => [.. issued.LoadIntermediates()];
+    private static PeerChain Intermediates(IssuedSvid issued) => PeerChain.Of([.. issued.LoadIntermediates()]);
 
     private static X509Certificate2 SelfSigned(DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
