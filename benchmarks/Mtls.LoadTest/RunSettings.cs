@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mtls.LoadTest;
 
 /// <summary>Command-line settings; every run is bounded by rounds x scenarios x modes x seconds.</summary>
-internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly, IReadOnlyList<string>? Kinds = null)
+internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly, IReadOnlyList<string>? Kinds = null, IReadOnlyList<string>? Modes = null, IReadOnlyList<string>? Paired = null, int Pairs = 20)
 {
     internal static RunSettings Parse(string[] args)
     {
@@ -19,8 +19,16 @@ internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, 
                 "--rotation-only" => settings with { RotationOnly = bool.Parse(args[i + 1]) },
                 "--rotations" => settings with { RotationCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--kinds" => settings with { Kinds = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N --kinds raw,mtls-rules,..."),
+                "--paired" => settings with { Paired = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--pairs" => settings with { Pairs = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--modes" => settings with { Modes = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N --kinds raw,mtls-rules,... --modes h1,h2,h1-new,h2-new --paired baseline,candidate --pairs N"),
             };
+        }
+
+        if (settings.Paired is { Count: not 2 } || settings.Pairs is < 2 or > 200)
+        {
+            throw new ArgumentException("--paired takes two kinds (baseline,candidate); --pairs 2-200");
         }
 
         if (settings.Rounds is < 1 or > 20 || settings.Seconds is <= 0 or > 60 || settings.Concurrency is < 1 or > 1024)

@@ -20,12 +20,12 @@ namespace Mtls.LoadTest;
 /// </summary>
 internal static class Runner
 {
-    private static readonly (string Name, bool Http2, bool NewConnection)[] Modes =
+    private static readonly (string Key, string Name, bool Http2, bool NewConnection)[] Modes =
     [
-        ("HTTP/1.1 keep-alive", false, false),
-        ("HTTP/2 keep-alive", true, false),
-        ("HTTP/1.1 new connection", false, true),
-        ("HTTP/2 new connection", true, true),
+        ("h1", "HTTP/1.1 keep-alive", false, false),
+        ("h2", "HTTP/2 keep-alive", true, false),
+        ("h1-new", "HTTP/1.1 new connection", false, true),
+        ("h2-new", "HTTP/2 new connection", true, true),
     ];
 
     internal static async Task<int> RunAsync(RunSettings settings)
@@ -66,6 +66,18 @@ internal static class Runner
             (ServerKinds.HandwrittenCached, () => new DirectScenario(ScenarioNames.HandwrittenCached, ServerKinds.HandwrittenCached, files.ServerDirectory, tls: true, rawClient)),
             ("sidecars", () => new SidecarScenario(files)),
         ];
+        if (settings.Paired is [var baselineKind, var candidateKind])
+        {
+            var mode = Modes.Single(m => m.Key == (settings.Modes is [var only] ? only : throw new ArgumentException("--paired needs exactly one of --modes h1,h2,h1-new,h2-new")));
+            Scenario Create(string kind) => all.FirstOrDefault(k => k.Kind == kind).Create?.Invoke() ?? throw new ArgumentException($"unknown kind '{kind}'");
+            await using var baseline = Create(baselineKind);
+            await using var candidate = Create(candidateKind);
+            string paired = await PairedComparison.RunAsync(baseline, candidate, (mode.Name, mode.Http2, mode.NewConnection), settings.Pairs, TimeSpan.FromSeconds(settings.Seconds), settings.Concurrency, settings.OutputDirectory);
+            Directory.Delete(work, recursive: true);
+            Console.WriteLine($"report: {paired}");
+            return 0;
+        }
+
         Func<Scenario>[] scenarios = [.. all.Where(k => settings.Kinds is null || settings.Kinds.Contains(k.Kind)).Select(k => k.Create)];
 
         var runs = new List<LoadResult>();
@@ -81,7 +93,7 @@ internal static class Runner
                     await ReportUnmappedPathAsync(scenario);
                 }
 
-                foreach (var mode in Modes.Where(m => m.NewConnection || !scenario.NewConnectionsOnly))
+                foreach (var mode in Modes.Where(m => (m.NewConnection || !scenario.NewConnectionsOnly) && (settings.Modes is null || settings.Modes.Contains(m.Key))))
                 {
                     var (send, handle) = ClientFactory.Create(scenario.CreateHandler, scenario.Address(mode.Http2), mode.Http2, mode.NewConnection);
                     using (handle)
