@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
 using Mtls.Telemetry;
 
 namespace Mtls.OpenTelemetry.Tests;
@@ -82,7 +85,53 @@ public sealed class RequestIdentityTests : IDisposable
         var points = await _telemetry.CollectUntilAsync(p => Handshakes(p, "server", "ChainNotTrusted") >= 1);
         Assert.InRange(Handshakes(points, "server", "ChainNotTrusted"), 1, 10);
         Assert.Equal(1, Handshakes(points, "server", null));
+        Assert.Equal(0, Handshakes(points, "server", "tls_error"));
         Assert.Contains(points, p => p.Instrument == MtlsTelemetry.HandshakeDurationName && p.Tag(MtlsTelemetry.SideTag) == "client" && p.Tag(MtlsTelemetry.ErrorTypeTag) is null);
+    }
+
+    [Fact]
+    public async Task Handshakes_that_fail_before_a_certificate_is_checked_are_counted_as_tls_errors()
+    {
+        await using var pair = await MeshPair.StartAsync();
+
+        // A plaintext caller on the TLS port: the handshake fails before a ClientHello is read.
+        using (var plaintext = await ConnectAsync(pair))
+        {
+            await plaintext.GetStream().WriteAsync("GET /orders HTTP/1.1\r\nHost: orders\r\n\r\n"u8.ToArray());
+            await ReadUntilClosedAsync(plaintext.GetStream());
+        }
+
+        // A TLS client offering only a protocol the server does not speak: options were selected, then the handshake
+        // failed before any client certificate was checked.
+        using (var mismatched = await ConnectAsync(pair))
+        {
+            await using var tls = new SslStream(mismatched.GetStream(), leaveInnerStreamOpen: false);
+            await Assert.ThrowsAnyAsync<AuthenticationException>(() => tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "orders",
+                ApplicationProtocols = [new SslApplicationProtocol("not-http")],
+                RemoteCertificateValidationCallback = (_, _, _, _) => false,
+            }));
+        }
+
+        var points = await _telemetry.CollectUntilAsync(p => Handshakes(p, "server", "tls_error") >= 2);
+        Assert.Equal(2, Handshakes(points, "server", "tls_error"));
+        Assert.Equal(0, Handshakes(points, "server", null));
+    }
+
+    [Fact]
+    public async Task Handshakes_that_time_out_are_counted_as_timeouts()
+    {
+        await using var pair = await MeshPair.StartAsync(serverConfiguration: new Dictionary<string, string?> { ["Spiffe:HandshakeTimeout"] = "00:00:01" });
+
+        using (var silent = await ConnectAsync(pair))
+        {
+            await ReadUntilClosedAsync(silent.GetStream());
+        }
+
+        var points = await _telemetry.CollectUntilAsync(p => Handshakes(p, "server", "timeout") >= 1);
+        Assert.Equal(1, Handshakes(points, "server", "timeout"));
+        Assert.Equal(0, Handshakes(points, "server", "tls_error"));
     }
 
     [Fact]
@@ -180,6 +229,30 @@ public sealed class RequestIdentityTests : IDisposable
     }
 
     public void Dispose() => _telemetry.Dispose();
+
+    private static async Task<TcpClient> ConnectAsync(MeshPair pair)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, pair.ServerAddress.Port);
+        return client;
+    }
+
+    /// <summary>Reads until the server closes the connection (bounded: the server closes within its handshake timeout).</summary>
+    private static async Task ReadUntilClosedAsync(NetworkStream stream)
+    {
+        using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[4096];
+        try
+        {
+            while (await stream.ReadAsync(buffer, bounded.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // Reset instead of closed: closed all the same.
+        }
+    }
 
     private static async Task CallAsync(HttpClient client, int times, HttpStatusCode expected)
     {

@@ -39,6 +39,7 @@ public static class SpiffeListenOptionsExtensions
             listenOptions.Use(permissive.Detect);
         }
 
+        listenOptions.Use(next => context => ServerHandshakeWatch.ObserveAsync(context, next, tls.HandshakeTimeout));
         listenOptions.UseHttps(new TlsHandshakeCallbackOptions
         {
             OnConnection = SelectOptions,
@@ -88,6 +89,11 @@ public static class SpiffeListenOptionsExtensions
     private static ValueTask<SslServerAuthenticationOptions> SelectOptions(TlsHandshakeCallbackContext context)
     {
         HandshakeClock.Start(context.SslStream);
+        if (context.Connection.Features.Get<ServerHandshakeWatch>() is { } watch)
+        {
+            watch.Stream = context.SslStream;
+        }
+
         return ((EndpointState)context.State!).SelectOptions();
     }
 

@@ -43,6 +43,12 @@ public static class MtlsTelemetry
     /// <summary>Tag: OpenTelemetry's <c>error.type</c>, the reason an operation failed (absent when it succeeded).</summary>
     public const string ErrorTypeTag = "error.type";
 
+    /// <summary><see cref="ErrorTypeTag"/> of a handshake that failed before any certificate was checked (protocol error, peer gone).</summary>
+    internal const string TlsErrorType = "tls_error";
+
+    /// <summary><see cref="ErrorTypeTag"/> of a server handshake that did not complete within the handshake timeout.</summary>
+    internal const string TimeoutErrorType = "timeout";
+
     /// <summary>Tag on handshake spans: <c>ok</c> or the reason the handshake failed.</summary>
     public const string OutcomeTag = "mtls.outcome";
 

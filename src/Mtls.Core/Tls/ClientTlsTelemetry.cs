@@ -13,9 +13,6 @@ internal static class ClientTlsTelemetry
     /// <summary>The name of the activity that wraps one client handshake.</summary>
     internal const string HandshakeActivityName = "mtls.client.handshake";
 
-    /// <summary>Outcome label for a handshake that failed for a reason other than the server's identity.</summary>
-    internal const string TlsErrorOutcome = "tls_error";
-
     internal static Activity? StartHandshake(string serverAddress, int serverPort)
     {
         var activity = MtlsTelemetry.ActivitySource.StartActivity(HandshakeActivityName, ActivityKind.Client);

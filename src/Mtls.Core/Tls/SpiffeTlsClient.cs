@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using Mtls.Authorization;
 using Mtls.Sources;
+using Mtls.Telemetry;
 
 namespace Mtls.Tls;
 
@@ -163,7 +164,7 @@ public sealed class SpiffeTlsClient
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            ClientTlsTelemetry.RecordHandshake(activity, started, null, ClientTlsTelemetry.TlsErrorOutcome);
+            ClientTlsTelemetry.RecordHandshake(activity, started, null, MtlsTelemetry.TlsErrorType);
             throw;
         }
     }

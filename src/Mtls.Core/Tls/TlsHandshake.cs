@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Authentication;
+using Mtls.Telemetry;
 
 namespace Mtls.Tls;
 
@@ -43,11 +44,14 @@ internal static class TlsHandshake
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            HandshakeClock.RecordServer(stream, MtlsTelemetry.TimeoutErrorType);
             await stream.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"the TLS handshake did not complete within HandshakeTimeout ({options.HandshakeTimeout})", e);
         }
         catch
         {
+            // A server handshake that failed before its peer's certificate was checked (client streams are not timed here).
+            HandshakeClock.RecordServer(stream, MtlsTelemetry.TlsErrorType);
             await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }

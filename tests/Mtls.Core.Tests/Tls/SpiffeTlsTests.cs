@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -173,6 +174,22 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_handshake_that_times_out_is_counted_once_as_a_timeout()
+    {
+        using var counter = new ServerHandshakeCounter();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var server = new SpiffeTlsServer(_serverSource, Authorizer.Id(ClientId), new SpiffeTlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), TimeProvider = time });
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
+        using var silentClient = clientEnd;
+
+        var handshake = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
+        time.Advance(TimeSpan.FromSeconds(6));
+        await Assert.ThrowsAsync<TimeoutException>(() => handshake.WaitAsync(Timeout));
+
+        Assert.Equal("timeout", Assert.Single(counter.ErrorTypes));
+    }
+
+    [Fact]
     public async Task Cancelled_handshake_throws_and_closes_the_transport()
     {
         var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
@@ -328,5 +345,43 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
         await using var outbound = await good.ConnectAsync(_listener.LocalEndPoint).WaitAsync(Timeout);
         await using var inbound = await _listener.AcceptAsync().AsTask().WaitAsync(Timeout);
         Assert.Equal(ClientId, inbound.PeerId.ToString());
+    }
+
+    /// <summary>The <c>error.type</c> of each server handshake recorded on <c>mtls.handshake.duration</c> while it listens (null: verified).</summary>
+    private sealed class ServerHandshakeCounter : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string?> _errorTypes = new();
+
+        public ServerHandshakeCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Mtls" && instrument.Name == "mtls.handshake.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+            {
+                string? side = null;
+                string? errorType = null;
+                foreach (var tag in tags)
+                {
+                    side = tag.Key == "mtls.side" ? tag.Value as string : side;
+                    errorType = tag.Key == "error.type" ? tag.Value as string : errorType;
+                }
+
+                if (side == "server")
+                {
+                    _errorTypes.Enqueue(errorType);
+                }
+            });
+            _listener.Start();
+        }
+
+        public string?[] ErrorTypes => [.. _errorTypes];
+
+        public void Dispose() => _listener.Dispose();
     }
 }
