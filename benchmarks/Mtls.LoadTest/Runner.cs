@@ -66,13 +66,9 @@ internal static class Runner
             (ServerKinds.HandwrittenCached, () => new DirectScenario(ScenarioNames.HandwrittenCached, ServerKinds.HandwrittenCached, files.ServerDirectory, tls: true, rawClient)),
             ("sidecars", () => new SidecarScenario(files)),
         ];
-        if (settings.Paired is [var baselineKind, var candidateKind])
+        if (settings.Paired is not null || settings.PairedGoals)
         {
-            var mode = Modes.Single(m => m.Key == (settings.Modes is [var only] ? only : throw new ArgumentException("--paired needs exactly one of --modes h1,h2,h1-new,h2-new")));
-            Scenario Create(string kind) => all.FirstOrDefault(k => k.Kind == kind).Create?.Invoke() ?? throw new ArgumentException($"unknown kind '{kind}'");
-            await using var baseline = Create(baselineKind);
-            await using var candidate = Create(candidateKind);
-            string paired = await PairedComparison.RunAsync(baseline, candidate, (mode.Name, mode.Http2, mode.NewConnection), settings.Pairs, TimeSpan.FromSeconds(settings.Seconds), settings.Concurrency, settings.OutputDirectory);
+            string paired = await RunPairedAsync(settings, all);
             Directory.Delete(work, recursive: true);
             Console.WriteLine($"report: {paired}");
             return 0;
@@ -135,6 +131,30 @@ internal static class Runner
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// <c>--paired baseline,candidate --modes M</c>: one paired comparison; <c>--paired-goals true</c>: every goal of
+    /// <see cref="PairedGoals"/>. Writes one report either way.
+    /// </summary>
+    private static async Task<string> RunPairedAsync(RunSettings settings, (string Kind, Func<Scenario> Create)[] all)
+    {
+        (string Baseline, string Candidate, string Mode, double Target, string Description)[] comparisons = settings.Paired is [var baseline, var candidate]
+            ? [(baseline, candidate, settings.Modes is [var only] ? only : throw new ArgumentException("--paired needs exactly one of --modes h1,h2,h1-new,h2-new"), 0, $"{candidate} / {baseline}")]
+            : PairedGoals.All;
+        var results = new List<(string, double, PairedResult)>();
+        foreach (var comparison in comparisons)
+        {
+            var mode = Modes.Single(m => m.Key == comparison.Mode);
+            Scenario Create(string kind) => all.FirstOrDefault(k => k.Kind == kind).Create?.Invoke() ?? throw new ArgumentException($"unknown kind '{kind}'");
+            await using var baselineScenario = Create(comparison.Baseline);
+            await using var candidateScenario = Create(comparison.Candidate);
+            Console.WriteLine($"paired: {comparison.Description}");
+            var result = await PairedComparison.RunAsync(baselineScenario, candidateScenario, (mode.Name, mode.Http2, mode.NewConnection), settings.Pairs, TimeSpan.FromSeconds(settings.Seconds), settings.Concurrency);
+            results.Add((comparison.Description, comparison.Target, result));
+        }
+
+        return PairedGoals.Write(settings.OutputDirectory, results);
     }
 
     /// <summary>
