@@ -160,13 +160,9 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
     [Fact]
     public async Task Handshake_that_exceeds_the_timeout_fails_and_closes_the_transport()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var server = new SpiffeTlsServer(_serverSource, Authorizer.Id(ClientId), new SpiffeTlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), TimeProvider = time });
-        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
-        using var silentClient = clientEnd;
-
-        var handshake = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
-        time.Advance(TimeSpan.FromSeconds(6));
+        var (server, silentClient, handshake) = await SilentClientPastTheTimeoutAsync();
+        using var disposeServer = server;
+        using var disposeClient = silentClient;
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => handshake.WaitAsync(Timeout));
         Assert.Contains("HandshakeTimeout", error.Message, StringComparison.Ordinal);
@@ -177,13 +173,10 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
     public async Task A_server_handshake_that_times_out_is_counted_once_as_a_timeout()
     {
         using var counter = new ServerHandshakeCounter();
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var server = new SpiffeTlsServer(_serverSource, Authorizer.Id(ClientId), new SpiffeTlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), TimeProvider = time });
-        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
-        using var silentClient = clientEnd;
+        var (server, silentClient, handshake) = await SilentClientPastTheTimeoutAsync();
+        using var disposeServer = server;
+        using var disposeClient = silentClient;
 
-        var handshake = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
-        time.Advance(TimeSpan.FromSeconds(6));
         await Assert.ThrowsAsync<TimeoutException>(() => handshake.WaitAsync(Timeout));
 
         Assert.Equal("timeout", Assert.Single(counter.ErrorTypes));
@@ -345,6 +338,17 @@ public sealed class SpiffeTlsTests : IAsyncLifetime
         await using var outbound = await good.ConnectAsync(_listener.LocalEndPoint).WaitAsync(Timeout);
         await using var inbound = await _listener.AcceptAsync().AsTask().WaitAsync(Timeout);
         Assert.Equal(ClientId, inbound.PeerId.ToString());
+    }
+
+    /// <summary>A server handshake (5 s timeout, fake clock) with a client that sends nothing, the clock moved past the timeout.</summary>
+    private async Task<(SpiffeTlsServer Server, Socket SilentClient, Task<SpiffeTlsConnection> Handshake)> SilentClientPastTheTimeoutAsync()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var server = new SpiffeTlsServer(_serverSource, Authorizer.Id(ClientId), new SpiffeTlsOptions { HandshakeTimeout = TimeSpan.FromSeconds(5), TimeProvider = time });
+        var (serverEnd, clientEnd) = await LoopbackSockets.PairAsync();
+        var handshake = server.AuthenticateAsync(new NetworkStream(serverEnd, ownsSocket: true));
+        time.Advance(TimeSpan.FromSeconds(6));
+        return (server, clientEnd, handshake);
     }
 
     /// <summary>The <c>error.type</c> of each server handshake recorded on <c>mtls.handshake.duration</c> while it listens (null: verified).</summary>
