@@ -42,6 +42,7 @@ public sealed class TelemetryTests : IDisposable
 
         await services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").GetStringAsync("serial");
 
+        _meters.RecordObservableInstruments();
         Assert.Contains(_measurements, m => m.Instrument == "mtls.authorization.decisions"
             && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.DecisionTag) == "allow"
             && Tag(m, MtlsTelemetry.RuleTag) == authorizer.ToString() && Tag(m, MtlsTelemetry.PeerSpiffeIdTag) == TestPki.OrdersId);
@@ -59,6 +60,7 @@ public sealed class TelemetryTests : IDisposable
 
         await Assert.ThrowsAsync<SpiffeAuthorizationException>(() => services.GetRequiredService<IHttpClientFactory>().CreateClient("orders").GetStringAsync("serial"));
 
+        _meters.RecordObservableInstruments();
         Assert.Contains(_measurements, m => m.Instrument == "mtls.authorization.decisions"
             && Tag(m, MtlsTelemetry.SideTag) == "client" && Tag(m, MtlsTelemetry.DecisionTag) == "deny"
             && Tag(m, MtlsTelemetry.RuleTag) == authorizer.ToString() && Tag(m, MtlsTelemetry.PeerSpiffeIdTag) == TestPki.BillingId);

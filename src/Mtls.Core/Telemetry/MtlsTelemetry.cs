@@ -87,8 +87,11 @@ public static class MtlsTelemetry
         "Duration of mTLS handshakes by side; error.type is set when the handshake was refused or failed",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
 
-    /// <summary>Authorization decisions by side, decision and rule.</summary>
-    internal static readonly Counter<long> AuthorizationDecisions = Meter.CreateCounter<long>(AuthorizationDecisionsName, "{decision}", "Peer authorization decisions by side, decision and rule");
+    /// <summary>The totals behind <see cref="AuthorizationDecisions"/> (declared first: static fields initialize in order).</summary>
+    private static readonly DecisionCounts Decisions = new();
+
+    /// <summary>Authorization decisions by side, decision and rule (and the server's ID, on the client side).</summary>
+    internal static readonly ObservableCounter<long> AuthorizationDecisions = Meter.CreateObservableCounter(AuthorizationDecisionsName, Decisions.Observe, "{decision}", "Peer authorization decisions by side, decision and rule");
 
     /// <summary>SVID rotations received by a source.</summary>
     internal static readonly Counter<long> Rotations = Meter.CreateCounter<long>("mtls.svid.rotations", "{rotation}", "X509-SVID rotations received");
@@ -128,13 +131,14 @@ public static class MtlsTelemetry
         }
     }
 
-    /// <summary>Counts one authorization decision.</summary>
-    internal static void RecordDecision(string side, string decision, string rule) =>
-        AuthorizationDecisions.Add(
-            1,
-            new KeyValuePair<string, object?>(SideTag, side),
-            new KeyValuePair<string, object?>(DecisionTag, decision),
-            new KeyValuePair<string, object?>(RuleTag, rule));
+    /// <summary>Counts one authorization decision, while anyone collects the counter; <paramref name="peer"/> only where the side reports the peer.</summary>
+    internal static void RecordDecision(string side, string decision, string rule, string? peer = null)
+    {
+        if (AuthorizationDecisions.Enabled)
+        {
+            Decisions.Add(side, decision, rule, peer);
+        }
+    }
 
     /// <summary>Reports <paramref name="source"/>'s SVID expiry and bundle ages on the gauges until the result is disposed.</summary>
     internal static IDisposable WatchSource(IX509Source source, string sourceKind, TimeProvider time)

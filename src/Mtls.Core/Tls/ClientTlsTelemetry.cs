@@ -48,10 +48,5 @@ internal static class ClientTlsTelemetry
     }
 
     internal static void RecordAuthorization(SpiffeId serverId, bool allowed, string rule) =>
-        MtlsTelemetry.AuthorizationDecisions.Add(
-            1,
-            new KeyValuePair<string, object?>(MtlsTelemetry.SideTag, Side),
-            new KeyValuePair<string, object?>(MtlsTelemetry.DecisionTag, allowed ? "allow" : "deny"),
-            new KeyValuePair<string, object?>(MtlsTelemetry.RuleTag, rule),
-            new KeyValuePair<string, object?>(MtlsTelemetry.PeerSpiffeIdTag, serverId.ToString()));
+        MtlsTelemetry.RecordDecision(Side, allowed ? "allow" : "deny", rule, serverId.ToString());
 }
