@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Mtls.LoadTest;
 
 /// <summary>Command-line settings; every run is bounded by rounds x scenarios x modes x seconds.</summary>
-internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly, IReadOnlyList<string>? Kinds = null, IReadOnlyList<string>? Modes = null, IReadOnlyList<string>? Paired = null, int Pairs = 20, bool PairedGoals = false)
+internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, string OutputDirectory, int RotationCount, bool RotationOnly, IReadOnlyList<string>? Kinds = null, IReadOnlyList<string>? Modes = null, IReadOnlyList<string>? Paired = null, int Pairs = 20, string? PairedGoals = null)
 {
     internal static RunSettings Parse(string[] args)
     {
@@ -20,10 +20,10 @@ internal sealed record RunSettings(int Rounds, double Seconds, int Concurrency, 
                 "--rotations" => settings with { RotationCount = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--kinds" => settings with { Kinds = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--paired" => settings with { Paired = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--paired-goals" => settings with { PairedGoals = bool.Parse(args[i + 1]) },
+                "--paired-goals" => settings with { PairedGoals = args[i + 1] is "true" or "all" or "10" or "13" or "16" ? args[i + 1] : throw new ArgumentException("--paired-goals takes true (every goal) or an issue number: 10, 13, 16") },
                 "--pairs" => settings with { Pairs = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--modes" => settings with { Modes = args[i + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N --kinds raw,mtls-rules,... --modes h1,h2,h1-new,h2-new --paired baseline,candidate --pairs N --paired-goals true"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; use --rounds N --seconds S --concurrency C --out DIR --rotations N --kinds raw,mtls-rules,... --modes h1,h2,h1-new,h2-new --paired baseline,candidate --pairs N --paired-goals true|10|13|16"),
             };
         }
 

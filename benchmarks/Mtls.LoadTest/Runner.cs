@@ -66,7 +66,7 @@ internal static class Runner
             (ServerKinds.HandwrittenCached, () => new DirectScenario(ScenarioNames.HandwrittenCached, ServerKinds.HandwrittenCached, files.ServerDirectory, tls: true, rawClient)),
             ("sidecars", () => new SidecarScenario(files)),
         ];
-        if (settings.Paired is not null || settings.PairedGoals)
+        if (settings.Paired is not null || settings.PairedGoals is not null)
         {
             string paired = await RunPairedAsync(settings, all);
             Directory.Delete(work, recursive: true);
@@ -135,13 +135,13 @@ internal static class Runner
 
     /// <summary>
     /// <c>--paired baseline,candidate --modes M</c>: one paired comparison; <c>--paired-goals true</c>: every goal of
-    /// <see cref="PairedGoals"/>. Writes one report either way.
+    /// <see cref="PairedGoals"/>, <c>--paired-goals 10</c>: one issue's. Writes one report either way.
     /// </summary>
     private static async Task<string> RunPairedAsync(RunSettings settings, (string Kind, Func<Scenario> Create)[] all)
     {
         (string Baseline, string Candidate, string Mode, double Target, string Description)[] comparisons = settings.Paired is [var baseline, var candidate]
             ? [(baseline, candidate, settings.Modes is [var only] ? only : throw new ArgumentException("--paired needs exactly one of --modes h1,h2,h1-new,h2-new"), 0, $"{candidate} / {baseline}")]
-            : PairedGoals.All;
+            : PairedGoals.For(settings.PairedGoals!);
         var results = new List<(string, double, PairedResult)>();
         foreach (var comparison in comparisons)
         {

@@ -55,9 +55,12 @@ public static class SpiffeMtlsServiceCollectionExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<SpiffeMtlsOptions>, FederatedTrustDomainsAdmission>());
             services.AddSingleton<SpiffeServerTls>();
             services.AddSingleton<SpiffeCallerInventory>();
+            services.AddSingleton<SpiffeAccessPolicyMonitor>();
+            services.AddSingleton<SpiffeAccessRules>();
+            services.AddSingleton<SpiffeCallerInventoryRecorder>();
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<KestrelServerOptions>, SpiffeKestrelConfigurator>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SpiffeEndpointCoverageCheck>());
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeAccessRulesStartupFilter>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, SpiffeConnectionStartupFilter>());
             services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, SpiffePeerRequirementHandler>());
         }
 

@@ -14,11 +14,20 @@ internal static class PairedGoals
     /// <summary>Baseline and candidate kinds, the mode key, the target for the median requests/s ratio (0: stated only), and what it shows.</summary>
     internal static readonly (string Baseline, string Candidate, string Mode, double Target, string Description)[] All =
     [
+        (ServerKinds.Raw, ServerKinds.MtlsKestrel, "h2", 0.97, "issue 10: rules-only app (source + Kestrel part: rule set, handshake authorizer, connection checks) / raw Kestrel mTLS, HTTP/2 keep-alive (>= 0.97)"),
+        (ServerKinds.Raw, ServerKinds.MtlsKestrel, "h1", 0.97, "issue 10: rules-only app / raw Kestrel mTLS, HTTP/1.1 keep-alive (>= 0.97)"),
+        (ServerKinds.Raw, ServerKinds.MtlsRules, "h2", 0, "issue 10, stated: the AddSpiffeMtls one-liner with the same rules (its authentication scheme makes ASP.NET Core run the authentication and authorization middleware on every request) / raw Kestrel mTLS, HTTP/2 keep-alive"),
+        (ServerKinds.Handwritten, ServerKinds.MtlsPolicy, "h2", 1, "issue 10: Mtls with policies / handwritten certificate server, HTTP/2 keep-alive (> 1)"),
+        (ServerKinds.Handwritten, ServerKinds.MtlsPolicy, "h1", 1, "issue 10: Mtls with policies / handwritten certificate server, HTTP/1.1 keep-alive (> 1)"),
         (ServerKinds.MtlsRules, ServerKinds.MtlsTelemetry, "h2", 0.97, "issue 16: telemetry on / off, HTTP/2 keep-alive (>= 0.97)"),
         ("mtls-full", ServerKinds.MtlsRules, "h1-new", 3, "issue 13: Mtls resuming / Mtls full handshakes, HTTP/1.1 new connection (>= 3)"),
         (ServerKinds.Raw, ServerKinds.MtlsRules, "h1-new", 0.95, "issue 13: Mtls / raw Kestrel mTLS, both resuming, HTTP/1.1 new connection (>= 0.95)"),
         ("raw-full", ServerKinds.Raw, "h1-new", 0, "stated: raw Kestrel mTLS resuming / its full handshakes, HTTP/1.1 new connection (the platform's own gain)"),
     ];
+
+    /// <summary>Every goal (<c>true</c>) or one issue's (its number).</summary>
+    internal static (string Baseline, string Candidate, string Mode, double Target, string Description)[] For(string selection) =>
+        selection is "true" or "all" ? All : [.. All.Where(g => g.Description.StartsWith($"issue {selection}:", StringComparison.Ordinal))];
 
     /// <summary>Writes the goals table and every comparison's section; returns the file's path.</summary>
     internal static string Write(string directory, IReadOnlyList<(string Description, double Target, PairedResult Result)> results)

@@ -58,10 +58,13 @@ internal static class HandwrittenServer
             ClientCertificateValidation = (certificate, chain, _) =>
             {
                 // The platform's verdict is ignored: it built the chain against the system roots, which do not hold
-                // the bundle. Re-build it trusting only the bundle, with the intermediates the client sent.
+                // the bundle. Re-build it trusting only the bundle, with the intermediates the client sent. A resumed
+                // session carries the client's leaf alone (the load client resumes), so the known intermediates are
+                // supplied too, as they are to the authentication handler below.
                 using var custom = new X509Chain();
                 custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 custom.ChainPolicy.CustomTrustStore.AddRange(bundle);
+                custom.ChainPolicy.ExtraStore.AddRange(certificates.Intermediates);
                 custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
                 if (chain is not null)
                 {

@@ -11,7 +11,7 @@ namespace Mtls.LoadTest.Servers;
 
 /// <summary>
 /// What differs between server kinds beyond Kestrel's listen options:
-/// <c>plaintext</c> and <c>raw</c> (no SPIFFE logic), <c>mtls-kestrel</c> (the rule set and connection checks without the
+/// <c>plaintext</c> and <c>raw</c> (no SPIFFE logic), <c>mtls-kestrel</c> (the app that uses only the rule set and the handshake authorizer: the source and the Kestrel part, without the
 /// authentication and authorization services), <c>mtls-rules</c> (Mtls with the declarative rule set and the
 /// handshake authorizer), <c>mtls-telemetry</c> (<c>mtls-rules</c> with OpenTelemetry metrics on: request metrics with
 /// verified identities and Mtls's instruments, aggregated by the Prometheus exporter), <c>mtls-policy</c> (the same plus an endpoint policy, so the Spiffe authentication scheme

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
+using Mtls.AspNetCore.Authorization;
 using Mtls.AspNetCore.Inventory;
 using Mtls.Authorization;
 using Mtls.Telemetry;
@@ -10,13 +11,15 @@ using Mtls.Telemetry;
 namespace Mtls.AspNetCore.Kestrel;
 
 /// <summary>
-/// First in the pipeline: every request must have come through an endpoint the Kestrel part covers. On an mTLS
-/// connection the peer is re-checked (expiry, bundle changes): a peer no longer valid gets a bare 403 and its
-/// connection is closed. On an exempt endpoint only its listed paths are served. A plaintext request on a permissive
-/// endpoint is served without a peer, then counted and logged by route. A connection older than
-/// <see cref="SpiffeMtlsOptions.MaxConnectionAge"/> serves the request and is then closed gracefully.
+/// Mtls's one middleware, first in the pipeline: every request must have come through an endpoint the Kestrel part
+/// covers. On an mTLS connection the peer is re-checked (expiry, bundle changes): a peer no longer valid gets a bare
+/// 403 and its connection is closed. On an exempt endpoint only its listed paths are served. A plaintext request on a
+/// permissive endpoint is served without a peer, then counted and logged by route. A connection older than
+/// <see cref="SpiffeMtlsOptions.MaxConnectionAge"/> serves the request and is then closed gracefully. Then the rule set
+/// (<see cref="SpiffeAccessRules"/>) decides on the peer this check left, and the caller inventory
+/// (<see cref="SpiffeCallerInventoryRecorder"/>) records what it admitted.
 /// </summary>
-internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, SpiffeServerTls tls, ILogger<SpiffeConnectionMiddleware> logger)
+internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, SpiffeServerTls tls, SpiffeAccessRules rules, SpiffeCallerInventoryRecorder inventory, ILogger<SpiffeConnectionMiddleware> logger)
 {
     private readonly TimeSpan _maxAge = tls.Options.MaxConnectionAge;
     private readonly LogRateLimiter _plaintextLog = new(tls.Time);
@@ -58,25 +61,33 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
             context.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
         }
 
-        return connection.IsPlaintext ? ServePlaintextAsync(context) : next(context);
+        if (connection.IsPlaintext)
+        {
+            ReportPlaintextWhenStarting(context);
+        }
+
+        if (!rules.Admit(context, connection.Peer?.Id))
+        {
+            return Task.CompletedTask;
+        }
+
+        inventory.Observe(context);
+        return next(context);
     }
 
     /// <summary>
-    /// Serves a request that a permissive endpoint accepted without TLS, counting it and logging it by route (at most
-    /// <see cref="LogRateLimiter.DefaultPermitsPerInterval"/> lines per route and minute) once routing has chosen it and
-    /// before the response starts, so that the operator sees which callers must still move to mTLS before the port
-    /// turns STRICT.
+    /// Counts and logs a request that a permissive endpoint accepted without TLS, by route (at most
+    /// <see cref="LogRateLimiter.DefaultPermitsPerInterval"/> lines per route and minute), once routing has chosen it
+    /// and before the response starts (a refusal by the rule set is reported too), so that the operator sees which
+    /// callers must still move to mTLS before the port turns STRICT.
     /// </summary>
-    private Task ServePlaintextAsync(HttpContext context)
-    {
+    private void ReportPlaintextWhenStarting(HttpContext context) =>
         context.Response.OnStarting(static state =>
         {
             var (middleware, context) = ((SpiffeConnectionMiddleware, HttpContext))state;
             middleware.ReportPlaintext(context);
             return Task.CompletedTask;
         }, (this, context));
-        return next(context);
-    }
 
     private void ReportPlaintext(HttpContext context)
     {
@@ -104,7 +115,7 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
     /// <summary>Whether the request's path, read as the rule set reads it, is one of the exemption's paths; an ambiguous path never is.</summary>
     private static bool IsListed(IReadOnlyList<string> paths, string? path)
     {
-        if (!Authorization.SpiffeAccessRulesMiddleware.TryGetRoutedPath(path, out string? routed))
+        if (!SpiffeAccessRules.TryGetRoutedPath(path, out string? routed))
         {
             return false;
         }

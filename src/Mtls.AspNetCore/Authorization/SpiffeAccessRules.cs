@@ -2,31 +2,37 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Mtls.Authorization;
+using Mtls.Identity;
 
 namespace Mtls.AspNetCore.Authorization;
 
 /// <summary>
-/// Right after the connection check, before routing: applies the declarative rules of <c>Spiffe:Authorization</c> (as
-/// last loaded, see <see cref="SpiffeAccessPolicyMonitor"/>) to the connection's verified peer (none on an exempt
-/// endpoint) and the normalised path. A denied request ends with a bare 403 and a path no reading of which is safe
-/// with a bare 400 (nothing for the peer to learn); the operator gets a log line with the peer, method, path and
-/// deciding rule.
+/// Applied by the connection middleware right after its connection check, before routing: the declarative rules of
+/// <c>Spiffe:Authorization</c> (as last loaded, see <see cref="SpiffeAccessPolicyMonitor"/>) decide on the
+/// connection's verified peer (none on an exempt endpoint) and the normalised path. A denied request ends with a bare
+/// 403 and a path no reading of which is safe with a bare 400 (nothing for the peer to learn); the operator gets a log
+/// line with the peer, method, path and deciding rule.
 /// </summary>
-internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, SpiffeAccessPolicyMonitor rules, ILogger<SpiffeAccessRulesMiddleware> logger)
+/// <remarks>
+/// Not a middleware of its own: the connection middleware already holds the verified peer, and one pipeline step
+/// instead of three saves two delegate hops and a feature lookup per request (measured on HTTP/2 keep-alive).
+/// </remarks>
+internal sealed partial class SpiffeAccessRules(SpiffeAccessPolicyMonitor rules, ILogger<SpiffeAccessRules> logger)
 {
     /// <summary>The rule name counted for a refused path.</summary>
     private const string AmbiguousPathRule = "ambiguous-path";
 
-    public Task InvokeAsync(HttpContext context)
+    /// <summary>
+    /// Whether the request may go on; when not, the response's status is set (403, or 400 for an ambiguous path).
+    /// <paramref name="peer"/> is the connection's verified peer, re-checked for this request, or null without one.
+    /// </summary>
+    internal bool Admit(HttpContext context, SpiffeId? peer)
     {
         var policy = rules.Current;
         if (policy.IsEmpty)
         {
-            return next(context);
+            return true;
         }
-
-        // Only the peer the Kestrel part verified, and re-checked for this request, counts.
-        var peer = (context.Features.Get<ISpiffePeerFeature>() as SpiffePeerFeature)?.Id;
 
         var request = context.Request;
         if (!TryGetRoutedPath(request.Path.Value, out string? path))
@@ -34,7 +40,7 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
             SpiffeAuthorizationTelemetry.Record(allowed: false, AmbiguousPathRule);
             LogAmbiguousPath(logger, PeerText(peer), request.Method, request.Path.Value ?? string.Empty);
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return Task.CompletedTask;
+            return false;
         }
 
         var decision = policy.Evaluate(peer, request.Method, path);
@@ -47,12 +53,12 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
         SpiffeAuthorizationTelemetry.Record(decision.IsAllowed, decision.RuleName);
         if (decision.IsAllowed)
         {
-            return next(context);
+            return true;
         }
 
         LogDenied(logger, PeerText(peer), request.Method, request.Path.Value ?? string.Empty, decision.RuleName);
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Task.CompletedTask;
+        return false;
     }
 
     /// <summary>
@@ -94,7 +100,7 @@ internal sealed partial class SpiffeAccessRulesMiddleware(RequestDelegate next, 
         return false;
     }
 
-    private static string PeerText(Mtls.Identity.SpiffeId? peer) => peer?.ToString() ?? "(none)";
+    private static string PeerText(SpiffeId? peer) => peer?.ToString() ?? "(none)";
 
     [LoggerMessage(1, LogLevel.Warning, "SPIFFE access rules denied: peer {PeerSpiffeId}, {Method} {Route}, rule {Rule}", EventName = "SpiffeRuleDenied")]
     private static partial void LogDenied(ILogger logger, string peerSpiffeId, string method, string route, string rule);

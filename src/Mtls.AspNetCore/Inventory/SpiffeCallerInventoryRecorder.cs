@@ -5,16 +5,29 @@ using Mtls.Authorization;
 namespace Mtls.AspNetCore.Inventory;
 
 /// <summary>
-/// After the rule set, records each served request in the <see cref="SpiffeCallerInventory"/> while the server is
-/// migrating: some endpoint is permissive, or the rule set in force holds an AUDIT rule. The route is read once the
-/// request's response starts, when routing has chosen it. Otherwise it costs one reference compare per request.
+/// Applied by the connection middleware after the rule set admitted a request: records it in the
+/// <see cref="SpiffeCallerInventory"/> while the server is migrating (some endpoint is permissive, or the rule set in
+/// force holds an AUDIT rule). The route is read once the request's response starts, when routing has chosen it.
+/// Otherwise it costs one reference compare per request.
 /// </summary>
-internal sealed class SpiffeCallerInventoryMiddleware(RequestDelegate next, SpiffeAccessPolicyMonitor rules, SpiffeCallerInventory inventory, SpiffeServerTls tls)
+internal sealed class SpiffeCallerInventoryRecorder(SpiffeAccessPolicyMonitor rules, SpiffeCallerInventory inventory, SpiffeServerTls tls)
 {
     private readonly bool _permissive = tls.Options.PermissivePorts.Count > 0;
     private volatile AuditState _audit = new(PeerAccessPolicy.Empty, false);
 
-    public Task InvokeAsync(HttpContext context) => IsRecording() ? RecordAsync(context) : next(context);
+    /// <summary>Records <paramref name="context"/>'s request when its response starts, if the server is migrating.</summary>
+    internal void Observe(HttpContext context)
+    {
+        if (IsRecording())
+        {
+            context.Response.OnStarting(static state =>
+            {
+                var (recorder, context) = ((SpiffeCallerInventoryRecorder, HttpContext))state;
+                recorder.Record(context);
+                return Task.CompletedTask;
+            }, (this, context));
+        }
+    }
 
     private bool IsRecording()
     {
@@ -32,18 +45,6 @@ internal sealed class SpiffeCallerInventoryMiddleware(RequestDelegate next, Spif
         }
 
         return audit.Audits;
-    }
-
-    /// <summary>Records the request once routing has chosen its endpoint, before the response starts (so before the caller sees it).</summary>
-    private Task RecordAsync(HttpContext context)
-    {
-        context.Response.OnStarting(static state =>
-        {
-            var (middleware, context) = ((SpiffeCallerInventoryMiddleware, HttpContext))state;
-            middleware.Record(context);
-            return Task.CompletedTask;
-        }, (this, context));
-        return next(context);
     }
 
     private void Record(HttpContext context)
