@@ -19,18 +19,18 @@ internal sealed class SpiffePeerFeature(VerifiedPeer verified) : ISpiffePeerFeat
 
     /// <summary>
     /// Whether the peer is still valid for a request now: its SVID chain has not expired, and it still verifies
-    /// against the current bundle of its trust domain. The chain is verified again only when that bundle has changed
-    /// since the last check, so a request normally costs a clock read and two reference compares. Once refused, the
-    /// connection stays refused.
+    /// against the current bundle of its trust domain. The chain is verified again (at <paramref name="time"/>) only
+    /// when that bundle has changed since the last check, so a request normally costs a compare with
+    /// <paramref name="now"/> and two reference compares. Once refused, the connection stays refused.
     /// </summary>
-    internal SpiffePeerValidity Check(IX509Source source, TimeProvider time)
+    internal SpiffePeerValidity Check(IX509Source source, DateTimeOffset now, TimeProvider time)
     {
         if (_refused)
         {
             return SpiffePeerValidity.Revoked;
         }
 
-        if (time.GetUtcNow() >= verified.NotAfter)
+        if (now >= verified.NotAfter)
         {
             _refused = true;
             return SpiffePeerValidity.Expired;

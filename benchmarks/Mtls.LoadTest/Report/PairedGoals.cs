@@ -27,7 +27,7 @@ internal static class PairedGoals
 
     /// <summary>Every goal (<c>true</c>) or one issue's (its number).</summary>
     internal static (string Baseline, string Candidate, string Mode, double Target, string Description)[] For(string selection) =>
-        selection is "true" or "all" ? All : [.. All.Where(g => g.Description.StartsWith($"issue {selection}:", StringComparison.Ordinal))];
+        selection is "true" or "all" ? All : [.. All.Where(g => g.Description.StartsWith($"issue {selection}:", StringComparison.Ordinal) || g.Description.StartsWith($"issue {selection},", StringComparison.Ordinal))];
 
     /// <summary>Writes the goals table and every comparison's section; returns the file's path.</summary>
     internal static string Write(string directory, IReadOnlyList<(string Description, double Target, PairedResult Result)> results)

@@ -9,7 +9,7 @@ internal sealed class SpiffeConnection
 {
     private int _closeRequested;
 
-    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, bool isPlaintext, long openedAt, SpiffeRequestIdentities? identities)
+    private SpiffeConnection(SpiffePeerFeature? peer, SpiffeEndpointExemption? exemption, bool isPlaintext, DateTimeOffset openedAt, SpiffeRequestIdentities? identities)
     {
         Peer = peer;
         Exemption = exemption;
@@ -27,17 +27,17 @@ internal sealed class SpiffeConnection
     /// <summary>True for a plaintext connection accepted by a permissive endpoint: it has no peer.</summary>
     internal bool IsPlaintext { get; }
 
-    /// <summary>When the connection was accepted, as a <see cref="TimeProvider"/> timestamp.</summary>
-    internal long OpenedAt { get; }
+    /// <summary>When the connection was accepted (wall clock, as <see cref="TimeProvider.GetUtcNow"/>: a request reads the clock once for both the peer's expiry and the connection's age).</summary>
+    internal DateTimeOffset OpenedAt { get; }
 
     /// <summary>The identity attributes of the connection's requests; null on an exempt or plaintext connection, or with identities off.</summary>
     internal SpiffeRequestIdentities? Identities { get; }
 
-    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, long openedAt, SpiffeRequestIdentities? identities) => new(peer, null, false, openedAt, identities);
+    internal static SpiffeConnection ForPeer(SpiffePeerFeature peer, DateTimeOffset openedAt, SpiffeRequestIdentities? identities) => new(peer, null, false, openedAt, identities);
 
-    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, long openedAt) => new(null, exemption, false, openedAt, null);
+    internal static SpiffeConnection ForExemption(SpiffeEndpointExemption exemption, DateTimeOffset openedAt) => new(null, exemption, false, openedAt, null);
 
-    internal static SpiffeConnection ForPlaintext(long openedAt) => new(null, null, true, openedAt, null);
+    internal static SpiffeConnection ForPlaintext(DateTimeOffset openedAt) => new(null, null, true, openedAt, null);
 
     /// <summary>True the first time it is called: the connection is asked to close once.</summary>
     internal bool TryMarkCloseRequested() => Interlocked.Exchange(ref _closeRequested, 1) == 0;

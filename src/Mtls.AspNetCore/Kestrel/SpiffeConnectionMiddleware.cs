@@ -33,9 +33,10 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
             return Refuse(context, StatusCodes.Status403Forbidden);
         }
 
+        var now = tls.Time.GetUtcNow();
         if (connection.Peer is { } peer)
         {
-            var validity = peer.Check(tls.Source, tls.Time);
+            var validity = peer.Check(tls.Source, now, tls.Time);
             if (validity != SpiffePeerValidity.Valid)
             {
                 if (connection.TryMarkCloseRequested())
@@ -54,7 +55,7 @@ internal sealed partial class SpiffeConnectionMiddleware(RequestDelegate next, S
             return Task.CompletedTask;
         }
 
-        if (_maxAge != Timeout.InfiniteTimeSpan && tls.Time.GetElapsedTime(connection.OpenedAt) > _maxAge && connection.TryMarkCloseRequested())
+        if (_maxAge != Timeout.InfiniteTimeSpan && now - connection.OpenedAt > _maxAge && connection.TryMarkCloseRequested())
         {
             // Served, then closed gracefully (Connection: close on HTTP/1.1, GOAWAY on HTTP/2): the client reconnects
             // through a full handshake against the current SVIDs and bundles.

@@ -71,7 +71,7 @@ public static class SpiffeListenOptionsExtensions
             {
                 listenOptions.Use(next => context =>
                 {
-                    context.Features.Set(SpiffeConnection.ForExemption(exemption, tls.Time.GetTimestamp()));
+                    context.Features.Set(SpiffeConnection.ForExemption(exemption, tls.Time.GetUtcNow()));
                     return next(context);
                 });
             }
@@ -114,7 +114,7 @@ public static class SpiffeListenOptionsExtensions
 
         var peer = new SpiffePeerFeature(verified);
         var identities = SpiffeRequestIdentities.Create(tls.Labels, verified.Id, tls.Labels.LocalId(stream!.LocalCertificate));
-        context.Features.Set(SpiffeConnection.ForPeer(peer, tls.Time.GetTimestamp(), identities));
+        context.Features.Set(SpiffeConnection.ForPeer(peer, tls.Time.GetUtcNow(), identities));
         context.Features.Set<ISpiffePeerFeature>(peer);
         return next(context);
     }

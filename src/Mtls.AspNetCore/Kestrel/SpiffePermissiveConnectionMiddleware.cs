@@ -55,7 +55,7 @@ internal sealed class SpiffePermissiveConnectionMiddleware(SpiffeServerTls tls)
         }
 
         var afterTls = _afterTls ?? throw new InvalidOperationException("the permissive endpoint's pipeline was built without its plaintext branch");
-        context.Features.Set(SpiffeConnection.ForPlaintext(tls.Time.GetTimestamp()));
+        context.Features.Set(SpiffeConnection.ForPlaintext(tls.Time.GetUtcNow()));
         await afterTls(context).ConfigureAwait(false);
     }
 
